@@ -1,0 +1,156 @@
+import Crypto
+import Foundation
+
+/// The organisation-signed list of reviewers a report may be encrypted to (DESIGN §2).
+/// The only way to get one is `verify`, so code that holds a `RecipientBundle` holds keys
+/// the pinned organisation vouched for.
+public struct RecipientBundle: Sendable {
+    public let organisation: VerifyingKey
+    public let counter: Int
+    public let notBefore: String
+    public let notAfter: String
+    public let relays: [String]
+    public let reviewers: [ReviewerPublicKey]
+    /// The signed body exactly as the organisation signed it.
+    public let body: [UInt8]
+    /// The file as distributed, so a relay can serve it unchanged.
+    public let fileBytes: [UInt8]
+
+    public static let type = "sealrelay-bundle"
+    static let signatureContext = Array("sealrelay bundle v1\n".utf8)
+
+    /// Hex SHA-256 of the body bytes: what an envelope's header names.
+    public var id: String { Hex.encode(SHA256.hash(data: body)) }
+
+    public func reviewer(for kid: KeyID) -> ReviewerPublicKey? {
+        reviewers.first { $0.kid == kid }
+    }
+
+    struct Body: Codable {
+        var org: String
+        var counter: Int
+        var not_before: String
+        var not_after: String
+        var relays: [String]
+        var reviewers: [Reviewer]
+
+        struct Reviewer: Codable {
+            var name: String
+            var kid: String
+            var x25519: String
+            var xwing: String
+        }
+    }
+
+    struct File: Codable {
+        var type: String
+        var v: Int
+        var body: String
+        var sig: String
+    }
+
+    // MARK: signing
+
+    /// Builds and signs a bundle. `today` is a parameter so tests can sign expired ones.
+    public static func sign(organisation: SigningKey, reviewers: [ReviewerPublicKey], relays: [String],
+                            counter: Int, validDays: Int, today: Date = Date()) throws -> [UInt8] {
+        guard !reviewers.isEmpty else { throw BundleError.malformed("a bundle needs at least one reviewer") }
+        guard validDays > 0 else { throw BundleError.malformed("--valid-days must be positive") }
+        guard Set(reviewers.map(\.kid)).count == reviewers.count else {
+            throw BundleError.malformed("the same reviewer key is listed twice")
+        }
+        let body = Body(
+            org: Base64URL.encode(organisation.publicKey), counter: counter,
+            not_before: Day.string(today), not_after: Day.string(today.addingTimeInterval(Double(validDays) * 86400)),
+            relays: relays,
+            reviewers: reviewers.map { .init(name: $0.name, kid: $0.kid.base64URL, x25519: Base64URL.encode($0.x25519), xwing: Base64URL.encode($0.xwing)) })
+        let bodyBytes = Array(try JSON.encoder.encode(body))
+        let sig = try organisation.signature(for: signatureContext + bodyBytes)
+        let file = File(type: type, v: 1, body: Base64URL.encode(bodyBytes), sig: Base64URL.encode(sig))
+        return Array(try JSON.encoder.encode(file)) + [0x0A]
+    }
+
+    // MARK: verifying
+
+    /// Verifies a bundle file against the pinned organisation fingerprint and, when a counter
+    /// store is given, refuses a counter lower than one already seen and records this one.
+    public static func verify(_ fileBytes: [UInt8], pinned: Fingerprint, today: Date = Date(),
+                              counters: BundleCounterStore?) throws -> RecipientBundle {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(fileBytes)) as? [String: Any] else {
+            throw BundleError.malformed("not a JSON object")
+        }
+        guard object["type"] as? String == type else { throw BundleError.malformed("not a sealrelay bundle") }
+        guard let v = object["v"] as? Int else { throw BundleError.malformed("missing version") }
+        guard v == 1 else { throw BundleError.unsupportedVersion(v) }
+        guard let file = try? JSONDecoder().decode(File.self, from: Data(fileBytes)),
+              let bodyBytes = Base64URL.decode(file.body), let sig = Base64URL.decode(file.sig, count: 64)
+        else { throw BundleError.malformed("body and sig must be base64url") }
+        guard let body = try? JSONDecoder().decode(Body.self, from: Data(bodyBytes)),
+              let orgKey = Base64URL.decode(body.org, count: 32),
+              let organisation = try? VerifyingKey(publicKey: orgKey)
+        else { throw BundleError.malformed("the signed body is not a bundle body") }
+        guard Sodium.constantTimeEqual(organisation.fingerprint.bytes, pinned.bytes) else {
+            throw BundleError.wrongOrganisation
+        }
+        guard organisation.isValidSignature(sig, for: signatureContext + bodyBytes) else {
+            throw BundleError.badSignature
+        }
+        // Only now, with the signature checked, is the content worth interpreting.
+        guard let notBefore = Day.parse(body.not_before), let notAfter = Day.parse(body.not_after) else {
+            throw BundleError.malformed("validity dates must be YYYY-MM-DD")
+        }
+        let todayString = Day.string(today)
+        guard let todayDay = Day.parse(todayString) else { throw BundleError.malformed("bad clock") }
+        guard todayDay >= notBefore else { throw BundleError.notYetValid(body.not_before) }
+        guard todayDay <= notAfter else { throw BundleError.expired(body.not_after) }
+        var reviewers: [ReviewerPublicKey] = []
+        for r in body.reviewers {
+            guard let kid = KeyID(base64URL: r.kid), let x = Base64URL.decode(r.x25519), let w = Base64URL.decode(r.xwing) else {
+                throw BundleError.malformed("reviewer \(r.name) has malformed keys")
+            }
+            do {
+                reviewers.append(try ReviewerPublicKey(name: r.name, kid: kid, x25519: x, xwing: w))
+            } catch {
+                throw BundleError.malformed("reviewer \(r.name): \(error)")
+            }
+        }
+        guard !reviewers.isEmpty else { throw BundleError.malformed("no reviewers") }
+        if let counters {
+            try counters.accept(organisation: pinned, counter: body.counter)
+        }
+        return RecipientBundle(organisation: organisation, counter: body.counter, notBefore: body.not_before,
+                               notAfter: body.not_after, relays: body.relays, reviewers: reviewers,
+                               body: bodyBytes, fileBytes: fileBytes)
+    }
+
+    public static func verify(path: String, pinned: Fingerprint, counters: BundleCounterStore?) throws -> RecipientBundle {
+        try verify(InputFile.readAll(path: path, limit: 1 << 20), pinned: pinned, counters: counters)
+    }
+}
+
+/// Calendar days in UTC, the only time resolution bundles carry.
+enum Day {
+    private static func formatter() -> DateFormatter {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd"
+        return f
+    }
+
+    static func string(_ date: Date) -> String { formatter().string(from: date) }
+
+    static func parse(_ s: String) -> Date? {
+        guard s.utf8.count == 10, let d = formatter().date(from: s), string(d) == s else { return nil }
+        return d
+    }
+}
+
+/// JSON that hashes and compares byte for byte (Linux JSONEncoder's key order varies).
+enum JSON {
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}

@@ -1,0 +1,107 @@
+import Crypto
+import Foundation
+
+/// Whom an envelope is sealed to: a reviewer (both halves) or a source's reply key
+/// (X25519 only, DESIGN §4).
+public struct EnvelopeRecipient: Sendable {
+    public let kid: KeyID
+    let x25519: [UInt8]
+    let xwing: [UInt8]?
+
+    public init(reviewer: ReviewerPublicKey) {
+        self.kid = reviewer.kid
+        self.x25519 = reviewer.x25519
+        self.xwing = reviewer.xwing
+    }
+
+    public init(replyKey: [UInt8]) throws {
+        try X25519Check.require(replyKey)
+        self.kid = KeyID(x25519: replyKey)
+        self.x25519 = replyKey
+        self.xwing = nil
+    }
+
+    static func info(_ kid: KeyID) -> Data { Data(EnvelopeFormat.hpkeInfoPrefix + kid.bytes) }
+
+    static let x25519Suite = HPKE.Ciphersuite(kem: .Curve25519_HKDF_SHA256, kdf: .HKDF_SHA256, aead: .AES_GCM_256)
+    static let xwingSuite = HPKE.Ciphersuite.XWingMLKEM768X25519_SHA256_AES_GCM_256
+
+    /// HPKE-seals the file key to this recipient.
+    func wrap(_ fileKey: FileKey, suite: EnvelopeSuite) throws -> Stanza {
+        let (enc, ct): (Data, Data) = try fileKey.key.withUnsafeBytes { keyBytes in
+            switch suite {
+            case .x25519:
+                // Refused at import too; checked again here because RFC 9180 §7.1.4 asks for
+                // it before every use and a reply key arrives inside a report.
+                try X25519Check.require(x25519)
+                let pk = try Curve25519.KeyAgreement.PublicKey(rawRepresentation: x25519)
+                var sender = try HPKE.Sender(recipientKey: pk, ciphersuite: Self.x25519Suite, info: Self.info(kid))
+                return (sender.encapsulatedKey, try sender.seal(keyBytes))
+            case .xwing:
+                guard let xwing else {
+                    throw EnvelopeError.malformedHeader("recipient \(kid) has no X-Wing key")
+                }
+                let pk = try XWingMLKEM768X25519.PublicKey(rawRepresentation: xwing)
+                var sender = try HPKE.Sender(recipientKey: pk, ciphersuite: Self.xwingSuite, info: Self.info(kid))
+                return (sender.encapsulatedKey, try sender.seal(keyBytes))
+            }
+        }
+        return Stanza(kid: kid.base64URL, suite: suite.rawValue, enc: Base64URL.encode(enc), ct: Base64URL.encode(ct))
+    }
+}
+
+/// Something that can open its own stanza of an envelope: a reviewer identity, or a
+/// source's reply key derived from the codename.
+public protocol EnvelopeDecryptionKey: Sendable {
+    var kids: [KeyID] { get }
+    func unwrap(_ stanza: Stanza, suite: EnvelopeSuite, kid: KeyID) throws -> FileKey
+}
+
+enum StanzaOpener {
+    /// Opens an HPKE stanza; any failure reads as "does not open", which is all a caller
+    /// can act on and all an attacker should learn.
+    static func open<Key: HPKEDiffieHellmanPrivateKey>(x25519 key: Key, stanza: Stanza, kid: KeyID) throws -> FileKey {
+        guard let enc = Base64URL.decode(stanza.enc, count: 32), let ct = Base64URL.decode(stanza.ct, count: 48) else {
+            throw EnvelopeError.stanzaRefused
+        }
+        guard X25519Check.isAcceptable(enc) else { throw EnvelopeError.stanzaRefused }
+        do {
+            var recipient = try HPKE.Recipient(privateKey: key, ciphersuite: EnvelopeRecipient.x25519Suite,
+                                               info: EnvelopeRecipient.info(kid), encapsulatedKey: Data(enc))
+            return try finish(recipient.open(ct))
+        } catch {
+            throw EnvelopeError.stanzaRefused
+        }
+    }
+
+    static func open(xwing key: XWingMLKEM768X25519.PrivateKey, stanza: Stanza, kid: KeyID) throws -> FileKey {
+        guard let enc = Base64URL.decode(stanza.enc, count: 1120), let ct = Base64URL.decode(stanza.ct, count: 48) else {
+            throw EnvelopeError.stanzaRefused
+        }
+        do {
+            var recipient = try HPKE.Recipient(privateKey: key, ciphersuite: EnvelopeRecipient.xwingSuite,
+                                               info: EnvelopeRecipient.info(kid), encapsulatedKey: Data(enc))
+            return try finish(recipient.open(ct))
+        } catch {
+            throw EnvelopeError.stanzaRefused
+        }
+    }
+
+    private static func finish(_ opened: Data) throws -> FileKey {
+        var plain = opened
+        defer { plain.resetBytes(in: 0..<plain.count) }
+        guard plain.count == EnvelopeFormat.fileKeySize else { throw EnvelopeError.stanzaRefused }
+        return FileKey(bytes: plain)
+    }
+}
+
+extension ReviewerIdentity: EnvelopeDecryptionKey {
+    public var kids: [KeyID] { [kid] }
+
+    public func unwrap(_ stanza: Stanza, suite: EnvelopeSuite, kid: KeyID) throws -> FileKey {
+        switch suite {
+        case .x25519: return try StanzaOpener.open(x25519: x25519PrivateKey(), stanza: stanza, kid: kid)
+        case .xwing: return try StanzaOpener.open(xwing: xwingPrivateKey(), stanza: stanza, kid: kid)
+        }
+    }
+}

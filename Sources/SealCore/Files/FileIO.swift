@@ -1,0 +1,178 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Errors from the file system, phrased for the person at the terminal.
+public struct FileError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+
+    static func posix(_ what: String, _ path: String, errno code: Int32 = errno) -> FileError {
+        FileError(description: "\(what) \(path): \(String(cString: strerror(code)))")
+    }
+}
+
+/// A file opened for sequential reading, with reads that never come back short except at
+/// the end of the file, so callers can tell "end of stream" from "the kernel gave less".
+public final class InputFile {
+    private let fd: Int32
+    public let path: String
+
+    public init(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError.posix("cannot open", path) }
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit { close(fd) }
+
+    /// The size now; a file that grows while it is read is caught by the reader's length checks.
+    public func size() throws -> Int {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw FileError.posix("cannot stat", path) }
+        return Int(st.st_size)
+    }
+
+    /// Reads up to `count` bytes into `buffer` starting at `offset`; returns how many were read
+    /// (fewer than asked only at end of file).
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = Glibc.read(fd, buffer.baseAddress! + done, buffer.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileError.posix("cannot read", path)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    /// Reads up to `count` bytes; an empty array means end of file.
+    public func read(upTo count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = try bytes.withUnsafeMutableBytes { try read(into: $0) }
+        bytes.removeLast(count - n)
+        return bytes
+    }
+
+    public func readExactly(_ count: Int, what: @autoclosure () -> String) throws -> [UInt8] {
+        let bytes = try read(upTo: count)
+        guard bytes.count == count else { throw FileError(description: "\(path): truncated \(what())") }
+        return bytes
+    }
+
+    /// Reads a whole small file (keys, bundles), refusing anything larger than `limit`.
+    public static func readAll(path: String, limit: Int) throws -> [UInt8] {
+        let file = try InputFile(path: path)
+        let bytes = try file.read(upTo: limit + 1)
+        guard bytes.count <= limit else {
+            throw FileError(description: "\(path) is too large (more than \(limit) bytes)")
+        }
+        return bytes
+    }
+}
+
+/// An output that appears under its final name only once it is complete and on stable
+/// storage: bytes go to a hidden temporary file beside it, then fsync, rename, fsync of the
+/// directory. If the process dies or the writer is dropped before `commit()`, the temporary
+/// file is removed (or, after a crash, left under a name no reader mistakes for output).
+public final class AtomicFile {
+    public let finalPath: String
+    private let tempPath: String
+    private var fd: Int32
+    private var committed = false
+
+    /// - Parameter mode: 0o600 for anything secret; the default for ordinary outputs.
+    public init(path: String, mode: mode_t = 0o644, replaceExisting: Bool = false) throws {
+        if !replaceExisting, FileManager.default.fileExists(atPath: path) {
+            throw FileError(description: "\(path) already exists; refusing to overwrite it")
+        }
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        let name = url.lastPathComponent
+        let suffix = Hex.encode(Sodium.randomBytes(6))
+        self.tempPath = (dir as NSString).appendingPathComponent(".\(name).\(suffix).partial")
+        self.finalPath = path
+        let fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw FileError.posix("cannot create a file in", dir) }
+        // The umask must not widen or narrow what the caller asked for.
+        fchmod(fd, mode)
+        self.fd = fd
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        if !committed { unlink(tempPath) }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileError.posix("cannot write", finalPath)
+            }
+            done += n
+        }
+    }
+
+    public func write(_ bytes: some ContiguousBytes) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Makes the file durable and visible under its final name.
+    public func commit() throws {
+        guard fsync(fd) == 0 else { throw FileError.posix("cannot sync", finalPath) }
+        close(fd)
+        fd = -1
+        guard rename(tempPath, finalPath) == 0 else { throw FileError.posix("cannot rename into", finalPath) }
+        committed = true
+        try FileSystem.syncDirectory(of: finalPath)
+    }
+
+    /// Writes a whole small file atomically.
+    public static func write(_ bytes: some ContiguousBytes, to path: String, mode: mode_t = 0o644, replaceExisting: Bool = false) throws {
+        let file = try AtomicFile(path: path, mode: mode, replaceExisting: replaceExisting)
+        try file.write(bytes)
+        try file.commit()
+    }
+}
+
+public enum FileSystem {
+    /// fsync of the directory that holds `path`, so a rename survives a power cut.
+    public static func syncDirectory(of path: String) throws {
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try syncDirectory(dir)
+    }
+
+    public static func syncDirectory(_ dir: String) throws {
+        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dfd >= 0 else { throw FileError.posix("cannot open directory", dir) }
+        defer { close(dfd) }
+        guard fsync(dfd) == 0 else { throw FileError.posix("cannot sync directory", dir) }
+    }
+
+    /// Creates a directory (and parents) readable only by its owner.
+    public static func makePrivateDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw FileError(description: "cannot create directory \(path)")
+        }
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+    }
+}

@@ -1,0 +1,111 @@
+import Crypto
+import Foundation
+
+/// An Ed25519 key pair of one of the kinds SealRelay signs with: the organisation's bundle
+/// key and reviewers' fetch credentials. The seed stays in guarded memory.
+public struct SigningKey: Sendable {
+    public enum Kind: Sendable {
+        case organisation
+        case fetchCredential(name: String)
+
+        var secretType: String {
+            switch self {
+            case .organisation: return "sealrelay-org-secret"
+            case .fetchCredential: return "sealrelay-fetch-secret"
+            }
+        }
+
+        var publicType: String {
+            switch self {
+            case .organisation: return "sealrelay-org-public"
+            case .fetchCredential: return "sealrelay-fetch-public"
+            }
+        }
+
+        var name: String? {
+            if case .fetchCredential(let name) = self { return name }
+            return nil
+        }
+    }
+
+    public let kind: Kind
+    let seed: SecureBytes
+    public let publicKey: [UInt8]
+
+    public static func generate(_ kind: Kind) throws -> SigningKey {
+        try SigningKey(kind: kind, seed: .random(count: 32))
+    }
+
+    init(kind: Kind, seed: SecureBytes) throws {
+        self.kind = kind
+        self.seed = seed
+        self.publicKey = Array(try seed.withUnsafeBytes { try Curve25519.Signing.PrivateKey(rawRepresentation: $0) }.publicKey.rawRepresentation)
+    }
+
+    public func signature(for message: [UInt8]) throws -> [UInt8] {
+        let key = try seed.withUnsafeBytes { try Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
+        return Array(try key.signature(for: message))
+    }
+
+    public var fingerprint: Fingerprint { Fingerprint(of: publicKey) }
+
+    public func encoded(passphrase: Passphrase?) throws -> [UInt8] {
+        var fields: [String: String] = [:]
+        if let name = kind.name { fields["name"] = name }
+        return try SecretKeyFile(type: kind.secretType, publicFields: fields, secrets: ["ed25519": seed])
+            .encoded(passphrase: passphrase)
+    }
+
+    public func encodedPublic() throws -> [UInt8] {
+        var object: [String: Any] = ["type": kind.publicType, "v": 1, "ed25519": Base64URL.encode(publicKey)]
+        if let name = kind.name { object["name"] = name }
+        return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) + [0x0A]
+    }
+
+    /// Reads an org or fetch secret key, whichever `expected` names.
+    public static func read(path: String, organisation: Bool, passphrase: () throws -> Passphrase?) throws -> SigningKey {
+        let bytes = try InputFile.readAll(path: path, limit: SecretKeyFile.maxFileSize)
+        let type = organisation ? Kind.organisation.secretType : Kind.fetchCredential(name: "").secretType
+        let file = try SecretKeyFile.decode(bytes, expectedType: type, secretNames: ["ed25519": 32], passphrase: passphrase)
+        guard let seed = file.secrets["ed25519"] else { throw KeyError.malformed("missing ed25519") }
+        if organisation { return try SigningKey(kind: .organisation, seed: seed) }
+        guard let name = file.publicFields["name"] else { throw KeyError.malformed("missing name") }
+        return try SigningKey(kind: .fetchCredential(name: name), seed: seed)
+    }
+}
+
+/// A public Ed25519 key file (`org.pub`, `NAME.fetch.pub`).
+public struct VerifyingKey: Sendable, Equatable {
+    public let publicKey: [UInt8]
+    public let name: String?
+
+    public var fingerprint: Fingerprint { Fingerprint(of: publicKey) }
+
+    public init(publicKey: [UInt8], name: String? = nil) throws {
+        guard publicKey.count == 32, (try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey)) != nil else {
+            throw KeyError.malformed("ed25519 key must be 32 bytes")
+        }
+        self.publicKey = publicKey
+        self.name = name
+    }
+
+    public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else { return false }
+        return key.isValidSignature(signature, for: message)
+    }
+
+    public static func read(path: String, organisation: Bool) throws -> VerifyingKey {
+        let bytes = try InputFile.readAll(path: path, limit: 64 * 1024)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw KeyError.malformed("\(path) is not a JSON object")
+        }
+        let expected = organisation ? "sealrelay-org-public" : "sealrelay-fetch-public"
+        let type = object["type"] as? String ?? ""
+        guard type == expected else { throw KeyError.wrongType(expected: expected, found: type) }
+        guard let v = object["v"] as? Int, v == 1 else { throw KeyError.unsupportedVersion(object["v"] as? Int ?? 0) }
+        guard let text = object["ed25519"] as? String, let key = Base64URL.decode(text, count: 32) else {
+            throw KeyError.malformed("ed25519 must be base64url of 32 bytes")
+        }
+        return try VerifyingKey(publicKey: key, name: object["name"] as? String)
+    }
+}

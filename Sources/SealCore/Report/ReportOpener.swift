@@ -1,0 +1,42 @@
+import Foundation
+
+/// Opens report and reply envelopes into a reviewer's (or source's) folder tree:
+/// `OUT/thread-<id>/<kind>-<id>/` with `message.txt`, `manifest.json` and `attachments/`.
+/// A folder appears only complete; opening the same envelope twice changes nothing.
+public enum ReportOpener {
+    public struct Opened: Sendable {
+        public let folder: String
+        public let manifest: Manifest
+        public let alreadyOpened: Bool
+    }
+
+    public static func open(envelope path: String, key: some EnvelopeDecryptionKey, into outDir: String,
+                            progress: ((Int, Int) -> Void)? = nil) throws -> Opened {
+        let file = try InputFile(path: path)
+        let size = try file.size()
+        try FileSystem.makePrivateDirectory(outDir)
+        let staging = "\(outDir)/.opening-\(Hex.encode(Sodium.randomBytes(8)))"
+        try FileSystem.makePrivateDirectory(staging)
+        var committed = false
+        defer { if !committed { try? FileManager.default.removeItem(atPath: staging) } }
+
+        var reader = ReportReader(folder: staging)
+        let head = try EnvelopeReader.open(file, with: key, into: &reader, progress: { done in
+            progress?(done, size)
+        })
+        guard let manifest = reader.manifest else { throw ReportError.malformedManifest("missing") }
+
+        let threadFolder = "\(outDir)/thread-\(manifest.thread ?? "none")"
+        // The header MAC is unique to this envelope (it depends on its random file key), so
+        // it names the folder without any clock or counter.
+        let final = "\(threadFolder)/\(manifest.kind.rawValue)-\(Hex.encode(head.mac.prefix(8)))"
+        if FileManager.default.fileExists(atPath: final) {
+            return Opened(folder: final, manifest: manifest, alreadyOpened: true)
+        }
+        try FileSystem.makePrivateDirectory(threadFolder)
+        guard rename(staging, final) == 0 else { throw FileError.posix("cannot move the report into", final) }
+        committed = true
+        try FileSystem.syncDirectory(threadFolder)
+        return Opened(folder: final, manifest: manifest, alreadyOpened: false)
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import SealCore
+
+/// What a report says: shared by `encrypt` now and `submit` later.
+struct ReportOptions: ParsableArguments {
+    @Option(help: "Read the message text from this file.") var messageFile: String?
+    @Option(help: "The message text.") var message: String?
+    @Option(name: .customLong("attach"), help: "A file to attach (repeatable); its metadata is removed first.")
+    var attachments: [String] = []
+    @Option(name: .customLong("allow-unscrubbed"),
+            help: "Send this attachment even though its metadata cannot be removed (repeatable).")
+    var allowUnscrubbed: [String] = []
+    @Option(help: "Codename file: reused if it exists, else a new codename is written there (mode 0600).")
+    var codenameFile: String?
+    @Option(help: "Language to show a new codename in: english, korean or chinese.")
+    var language: String = "english"
+
+    func validate() throws {
+        if messageFile != nil && message != nil { throw ValidationError("give --message-file or --message, not both") }
+        if messageFile == nil && message == nil && attachments.isEmpty {
+            throw ValidationError("nothing to send: give --message, --message-file or --attach")
+        }
+        if CodenameLanguage(tag: language) == nil { throw ValidationError("--language must be english, korean or chinese") }
+        for f in allowUnscrubbed where !attachments.contains(f) {
+            throw ValidationError("--allow-unscrubbed \(f) names a file that is not attached")
+        }
+    }
+
+    func messageText() throws -> String {
+        if let message { return message }
+        guard let messageFile else { return "" }
+        let bytes = try InputFile.readAll(path: messageFile, limit: Manifest.maxEncodedSize / 2)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw CLIError("\(messageFile) is not UTF-8 text")
+        }
+        return text
+    }
+
+    /// The codename to sign this report with, and whether it is new (so it must be shown).
+    func codename() throws -> (Codename, isNew: Bool) {
+        let display = CodenameLanguage(tag: language) ?? .english
+        guard let codenameFile else { return (Codename.generate(language: display), true) }
+        if FileManager.default.fileExists(atPath: codenameFile) {
+            let bytes = try InputFile.readAll(path: codenameFile, limit: 4096)
+            return (try Codename(parsing: String(decoding: bytes, as: UTF8.self)), false)
+        }
+        let codename = Codename.generate(language: display)
+        try AtomicFile.write(Array((codename.phrase(in: display) + "\n").utf8), to: codenameFile, mode: 0o600)
+        Terminal.note("wrote your new codename to \(codenameFile) (mode 0600)")
+        return (codename, true)
+    }
+
+    func preparedAttachments() throws -> [Attachment] {
+        try attachments.map { try AttachmentPreparer.prepare(path: $0, allowUnscrubbed: allowUnscrubbed.contains($0)) }
+    }
+}
+
+/// Options that pin the organisation a bundle must come from.
+struct PinOptions: ParsableArguments {
+    @Option(help: "The organisation's fingerprint (64 hex characters), from a source you trust.")
+    var orgFingerprint: String
+
+    func validate() throws {
+        if Fingerprint(hex: orgFingerprint) == nil { throw ValidationError(BundleError.invalidFingerprint.description) }
+    }
+
+    var pinned: Fingerprint {
+        get throws {
+            guard let fp = Fingerprint(hex: orgFingerprint) else { throw BundleError.invalidFingerprint }
+            return fp
+        }
+    }
+}
+
+struct Encrypt: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Encrypt a report offline to the reviewers of a bundle (no network).")
+
+    @Option(help: "The organisation's signed recipient bundle.") var bundle: String
+    @OptionGroup var pin: PinOptions
+    @OptionGroup var report: ReportOptions
+    @Option(help: "Where to write the envelope (.seal).") var out: String
+
+    func run() throws {
+        let verified = try RecipientBundle.verify(path: bundle, pinned: pin.pinned, counters: .standard())
+        let (codename, isNew) = try report.codename()
+        let sealed = try ReportSealer.seal(report: report, codename: codename, bundle: verified, to: out)
+        print("wrote \(out) (\(sealed) bytes) for \(verified.reviewers.count) reviewer(s)")
+        if isNew && report.codenameFile == nil {
+            let display = CodenameLanguage(tag: report.language) ?? .english
+            print("codename (write it down and keep it secret; you need it to read replies):")
+            print("  \(codename.phrase(in: display))")
+        }
+    }
+}
+
+/// Builds the report and seals it: the part `encrypt` and `submit` share.
+enum ReportSealer {
+    static func seal(report: ReportOptions, codename: Codename, bundle: RecipientBundle, to out: String) throws -> Int {
+        let secrets = codename.secrets()
+        let reply = Manifest.Reply(key: Base64URL.encode(Array(secrets.replyKey.publicKey.rawRepresentation)),
+                                   mailbox: secrets.mailboxID)
+        var writer = try ReportWriter(kind: .report, message: report.messageText(),
+                                      attachments: report.preparedAttachments(), reply: reply, thread: secrets.thread)
+        for s in writer.manifest.unscrubbed ?? [] {
+            Terminal.warn("\(s) is sent WITHOUT metadata removal, as you asked")
+        }
+        let output = try AtomicFile(path: out)
+        let progress = Terminal.progress("encrypting")
+        let length = writer.length
+        try EnvelopeWriter.seal(&writer, length: length, to: bundle.reviewers.map(EnvelopeRecipient.init(reviewer:)),
+                                suite: .xwing, bundleID: bundle.id, into: output,
+                                progress: progress.map { p in { p($0, length) } })
+        try output.commit()
+        return (try? InputFile(path: out).size()) ?? 0
+    }
+}

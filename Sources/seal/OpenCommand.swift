@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import SealCore
+
+struct Open: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Decrypt envelopes on the air-gapped machine into a folder per conversation.")
+
+    @Option(help: "Your decryption identity (NAME.seckey).") var key: String
+    @OptionGroup var passphrase: ExistingPassphraseOptions
+    @Option(help: "Folder to write the opened reports into.") var out: String
+    @Argument(help: "An envelope (.seal) or a folder of them.") var input: String
+
+    func run() throws {
+        let identity = try ReviewerIdentity.read(path: key, passphrase: passphrase.provider())
+        let envelopes: [String]
+        if FileSystem.isDirectory(input) {
+            let names = try FileManager.default.contentsOfDirectory(atPath: input).filter { $0.hasSuffix(".seal") }.sorted()
+            envelopes = names.map { "\(input)/\($0)" }
+            if envelopes.isEmpty { throw CLIError("no .seal files in \(input)") }
+        } else {
+            envelopes = [input]
+        }
+        var failures = 0
+        for path in envelopes {
+            do {
+                let opened = try ReportOpener.open(envelope: path, key: identity, into: out,
+                                                   progress: Terminal.progress("opening \(path)"))
+                let what = opened.alreadyOpened ? "already opened in" : "opened into"
+                print("\(path): \(what) \(opened.folder) (\(opened.manifest.files.count) attachment(s))")
+                for name in opened.manifest.unscrubbed ?? [] {
+                    Terminal.warn("\(path): the source sent \(name) WITHOUT metadata removal; it may identify them")
+                }
+            } catch {
+                failures += 1
+                Terminal.error("\(path): \(error)")
+            }
+        }
+        if failures > 0 {
+            if envelopes.count > 1 { Terminal.error("\(failures) of \(envelopes.count) envelopes could not be opened") }
+            throw ExitCode(1)
+        }
+    }
+}

@@ -124,6 +124,14 @@ final class ReportTests {
         #expect(ContentType.detect([0, 1, 2, 3]) == .unknown)
     }
 
+    @Test("a file that starts as text but carries binary later is not passed as text")
+    func textPrefixThenBinary() throws {
+        let path = try dir.write(Array(String(repeating: "a", count: 100_000).utf8) + [0xFF, 0xD8, 0xFF, 0x00], to: "poly.txt")
+        #expect(throws: ScrubError.self) { try AttachmentPreparer.prepare(path: path, allowUnscrubbed: false) }
+        let long = Array(String(repeating: "가나다", count: 50_000).utf8)
+        #expect(try !AttachmentPreparer.prepare(path: dir.write(long, to: "ko.txt"), allowUnscrubbed: false).unscrubbed)
+    }
+
     @Test("an attachment that cannot be scrubbed is refused unless explicitly allowed")
     func unscrubbedNeedsConsent() throws {
         let path = try dir.write([0, 1, 2, 3], to: "blob.bin")

@@ -54,24 +54,22 @@ enum BIP39 {
         }
         let checksumBits = totalBits / 33
         let entropyBits = totalBits - checksumBits
-        do {
-            let entropy = try SecureBytes(count: entropyBits / 8) { buffer in
-                var checksum: UInt8 = 0
-                for bit in 0..<totalBits {
-                    let value = UInt8((indices[bit / bitsPerWord] >> (bitsPerWord - 1 - bit % bitsPerWord)) & 1)
-                    if bit < entropyBits {
-                        buffer[bit / 8] |= value << (7 - bit % 8)
-                    } else {
-                        checksum = checksum << 1 | value
-                    }
+        var checksum: UInt8 = 0
+        // The checksum is compared once the buffer is complete rather than by throwing out
+        // of `fill`, so a mistyped word never exercises SecureBytes' failure path.
+        let entropy = SecureBytes(count: entropyBits / 8) { buffer in
+            for bit in 0..<totalBits {
+                let value = UInt8((indices[bit / bitsPerWord] >> (bitsPerWord - 1 - bit % bitsPerWord)) & 1)
+                if bit < entropyBits {
+                    buffer[bit / 8] |= value << (7 - bit % 8)
+                } else {
+                    checksum = checksum << 1 | value
                 }
-                let expected = firstHashByte(UnsafeRawBufferPointer(buffer)) >> (8 - checksumBits)
-                guard expected == checksum else { throw DecodeFailure.checksumMismatch }
             }
-            return .success(entropy)
-        } catch {
-            return .failure(.checksumMismatch)
         }
+        let expected = entropy.withUnsafeBytes { firstHashByte($0) } >> (8 - checksumBits)
+        guard expected == checksum else { return .failure(.checksumMismatch) }
+        return .success(entropy)
     }
 
     private static func firstHashByte(_ bytes: UnsafeRawBufferPointer) -> UInt8 {

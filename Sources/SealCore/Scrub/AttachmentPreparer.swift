@@ -21,12 +21,37 @@ public enum AttachmentPreparer {
         let head = try InputFile(path: path).read(upTo: 4096)
         let type = ContentType.detect(head)
         switch type {
-        case .text:
+        case .text where try isTextThroughout(path):
             // Plain text has no container in which metadata could hide.
             return Attachment(path: path, name: name, type: type.mimeType, removed: [], unscrubbed: false)
         default:
             guard allowUnscrubbed else { throw ScrubError.unsupported(name: name, type: type.mimeType) }
-            return Attachment(path: path, name: name, type: type.mimeType, removed: [], unscrubbed: true)
+            let declared = type == .text ? ContentType.unknown : type
+            return Attachment(path: path, name: name, type: declared.mimeType, removed: [], unscrubbed: true)
+        }
+    }
+
+    /// The first 4 KiB say "text"; the rest must agree, or a text prefix could carry an
+    /// image or a document past the scrubbers.
+    static func isTextThroughout(_ path: String) throws -> Bool {
+        let file = try InputFile(path: path)
+        var carry: [UInt8] = []
+        while true {
+            let block = try file.read(upTo: 1 << 16)
+            if block.isEmpty { return carry.isEmpty }
+            var bytes = carry + block
+            // Keep an incomplete UTF-8 sequence at the end for the next block.
+            var cut = 0
+            for back in 1...min(3, bytes.count) {
+                let b = bytes[bytes.count - back]
+                if b & 0xC0 == 0x80 { continue }
+                let need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+                if need > back { cut = back }
+                break
+            }
+            carry = Array(bytes.suffix(cut))
+            bytes.removeLast(cut)
+            guard ContentType.isText(bytes), String(validating: bytes, as: UTF8.self) != nil else { return false }
         }
     }
 }

@@ -1,0 +1,44 @@
+/// Removes identifying metadata from one file format, structurally: the content (pixels,
+/// samples, text) is copied byte for byte, never re-encoded, so evidence keeps its quality.
+///
+/// Implementations stream: a phone video can be larger than memory.
+public protocol Scrubber: Sendable {
+    /// The formats this scrubber cleans, as `ContentType.detect` names them.
+    var types: [ContentType] { get }
+
+    /// Writes a cleaned copy of `input` to `output` (not committed; the caller commits) and
+    /// returns what was removed, in words a person understands ("GPS position", "camera
+    /// serial number"). Throws `ScrubError` when the file cannot be cleaned safely.
+    func scrub(_ input: InputFile, into output: AtomicFile) throws -> [String]
+
+    /// What identifying metadata `input` still carries, in the same words; empty when clean.
+    /// `seal open` uses it to warn a reviewer about files a source sent uncleaned.
+    func inspect(_ input: InputFile) throws -> [String]
+}
+
+/// Every scrubber SealCore has, looked up by detected content type.
+public enum Scrubbers {
+    public static let all: [any Scrubber] = [
+        PlainTextScrubber(),
+    ]
+
+    public static func scrubber(for type: ContentType) -> (any Scrubber)? {
+        all.first { $0.types.contains(type) }
+    }
+}
+
+/// Plain UTF-8 text has no container in which metadata could hide: it passes unchanged.
+struct PlainTextScrubber: Scrubber {
+    var types: [ContentType] { [.text] }
+
+    func scrub(_ input: InputFile, into output: AtomicFile) throws -> [String] {
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try input.read(into: $0) }
+            if n == 0 { return [] }
+            try buffer.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+    }
+
+    func inspect(_ input: InputFile) throws -> [String] { [] }
+}

@@ -16,11 +16,11 @@ demo: build
 
 $(PY):
 	python3 -m venv $(PYTHON_VENV)
-	$(PY) -m pip install --quiet 'cryptography>=46' 'pytest>=8' mnemonic
+	$(PY) -m pip install --quiet 'cryptography>=46' 'pytest>=8' 'Pillow>=10.2' mutagen
 
 test: build $(PY)
 	$(SWIFT) test --skip-build
-	SEAL_BIN=$(CURDIR)/$(BIN)/seal $(PY) -m pytest -q Tests/interop
+	SEAL_BIN=$(CURDIR)/$(BIN)/seal $(PY) -m pytest -q Tests/interop Tests/scrub
 
 bench-crypto:
 	$(SWIFT) build -c release --product seal

@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import SealCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What a report says: shared by `encrypt` now and `submit` later.
 struct ReportOptions: ParsableArguments {
     @Option(help: "Read the message text from this file.") var messageFile: String?
@@ -9,7 +13,7 @@ struct ReportOptions: ParsableArguments {
     @Option(name: .customLong("attach"), help: "A file to attach (repeatable); its metadata is removed first.")
     var attachments: [String] = []
     @Option(name: .customLong("allow-unscrubbed"),
-            help: "Send this attachment even though its metadata cannot be removed (repeatable).")
+            help: "Send this attachment as it is, WITHOUT removing its metadata (repeatable); needed for formats that cannot be cleaned.")
     var allowUnscrubbed: [String] = []
     @Option(help: "Codename file: reused if it exists, else a new codename is written there (mode 0600).")
     var codenameFile: String?
@@ -45,14 +49,29 @@ struct ReportOptions: ParsableArguments {
             let bytes = try InputFile.readAll(path: codenameFile, limit: 4096)
             return (try Codename(parsing: String(decoding: bytes, as: UTF8.self)), false)
         }
-        let codename = Codename.generate(language: display)
-        try AtomicFile.write(Array((codename.phrase(in: display) + "\n").utf8), to: codenameFile, mode: 0o600)
-        Terminal.note("wrote your new codename to \(codenameFile) (mode 0600)")
-        return (codename, true)
+        return (Codename.generate(language: display), true)
     }
 
-    func preparedAttachments() throws -> [Attachment] {
-        try attachments.map { try AttachmentPreparer.prepare(path: $0, allowUnscrubbed: allowUnscrubbed.contains($0)) }
+    /// Writes a new codename to `--codename-file`, only once the report it belongs to was
+    /// written: a refused report must not leave a codename behind.
+    func save(newCodename codename: Codename) throws {
+        guard let codenameFile else { return }
+        let display = CodenameLanguage(tag: language) ?? .english
+        try AtomicFile.write(Array((codename.phrase(in: display) + "\n").utf8), to: codenameFile, mode: 0o600)
+        Terminal.note("wrote your new codename to \(codenameFile) (mode 0600)")
+    }
+
+    /// Cleans every attachment into `workDirectory` and tells the source, per file, what was
+    /// removed: they should know what their photo gave away, and that it no longer does.
+    func preparedAttachments(workDirectory: String) throws -> [Attachment] {
+        try attachments.map { path in
+            let prepared = try AttachmentPreparer.prepare(path: path, allowUnscrubbed: allowUnscrubbed.contains(path),
+                                                          workDirectory: workDirectory)
+            if !prepared.removed.isEmpty {
+                Terminal.note("\(prepared.name): removed \(prepared.removed.joined(separator: ", "))")
+            }
+            return prepared
+        }
     }
 }
 
@@ -86,6 +105,7 @@ struct Encrypt: ParsableCommand {
         let verified = try RecipientBundle.verify(path: bundle, pinned: pin.pinned, counters: .standard())
         let (codename, isNew) = try report.codename()
         let sealed = try ReportSealer.seal(report: report, codename: codename, bundle: verified, to: out)
+        if isNew { try report.save(newCodename: codename) }
         print("wrote \(out) (\(sealed) bytes) for \(verified.reviewers.count) reviewer(s)")
         if isNew && report.codenameFile == nil {
             let display = CodenameLanguage(tag: report.language) ?? .english
@@ -101,18 +121,35 @@ enum ReportSealer {
         let secrets = codename.secrets()
         let reply = Manifest.Reply(key: Base64URL.encode(Array(secrets.replyKey.publicKey.rawRepresentation)),
                                    mailbox: secrets.mailboxID)
+        // Cleaned copies are plaintext evidence: they live in a folder only this user can
+        // read, and the folder goes whatever happens below.
+        let work = try PrivateWorkDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: work) }
         var writer = try ReportWriter(kind: .report, message: report.messageText(),
-                                      attachments: report.preparedAttachments(), reply: reply, thread: secrets.thread)
+                                      attachments: report.preparedAttachments(workDirectory: work),
+                                      reply: reply, thread: secrets.thread)
         for s in writer.manifest.unscrubbed ?? [] {
             Terminal.warn("\(s) is sent WITHOUT metadata removal, as you asked")
         }
         let output = try AtomicFile(path: out)
         let progress = Terminal.progress("encrypting")
         let length = writer.length
-        try EnvelopeWriter.seal(&writer, length: length, to: bundle.reviewers.map(EnvelopeRecipient.init(reviewer:)),
-                                suite: .xwing, bundleID: bundle.id, into: output,
-                                progress: progress.map { p in { p($0, length) } })
+        try writer.seal(to: bundle.reviewers.map(EnvelopeRecipient.init(reviewer:)), suite: .xwing, bundleID: bundle.id,
+                        into: output, progress: progress.map { p in { p($0, length) } })
         try output.commit()
         return (try? InputFile(path: out).size()) ?? 0
+    }
+}
+
+/// A fresh folder for cleaned copies. mkdtemp creates it with mode 0700 under a name no
+/// other user can have prepared in a shared temporary directory.
+enum PrivateWorkDirectory {
+    static func make() throws -> String {
+        let base = FileManager.default.temporaryDirectory.path
+        var template = Array("\(base)/seal-XXXXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) else {
+            throw CLIError("cannot create a private temporary folder in \(base)")
+        }
+        return String(cString: made)
     }
 }

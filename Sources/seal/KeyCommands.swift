@@ -12,12 +12,12 @@ struct Keygen: ParsableCommand {
 
     func run() throws {
         try FileNames.requireSafe(name)
-        let pass = try passphrase.resolve()
-        let identity = try ReviewerIdentity.generate(name: name)
-        try FileSystem.makePrivateDirectory(out)
         let secretPath = "\(out)/\(name).seckey"
         let publicPath = "\(out)/\(name).pub"
         try FileNames.refuseExisting([secretPath, publicPath])
+        let pass = try passphrase.resolve()
+        let identity = try ReviewerIdentity.generate(name: name)
+        try FileSystem.makePrivateDirectory(out)
         try AtomicFile.write(identity.encoded(passphrase: pass), to: secretPath, mode: 0o600)
         try AtomicFile.write(identity.publicKey.encoded(), to: publicPath)
         print("wrote \(secretPath) (keep it on the air-gapped machine) and \(publicPath)")
@@ -67,12 +67,12 @@ struct OrgKeygen: ParsableCommand {
     @OptionGroup var passphrase: NewPassphraseOptions
 
     func run() throws {
-        let pass = try passphrase.resolve()
-        let key = try SigningKey.generate(.organisation)
-        try FileSystem.makePrivateDirectory(out)
         let secretPath = "\(out)/org.seckey"
         let publicPath = "\(out)/org.pub"
         try FileNames.refuseExisting([secretPath, publicPath])
+        let pass = try passphrase.resolve()
+        let key = try SigningKey.generate(.organisation)
+        try FileSystem.makePrivateDirectory(out)
         try AtomicFile.write(key.encoded(passphrase: pass), to: secretPath, mode: 0o600)
         try AtomicFile.write(key.encodedPublic(), to: publicPath)
         print("wrote \(secretPath) and \(publicPath)")

@@ -28,9 +28,7 @@ struct Open: ParsableCommand {
                                                    progress: Terminal.progress("opening \(path)"))
                 let what = opened.alreadyOpened ? "already opened in" : "opened into"
                 print("\(path): \(what) \(opened.folder) (\(opened.manifest.files.count) attachment(s))")
-                for name in opened.manifest.unscrubbed ?? [] {
-                    Terminal.warn("\(path): the source sent \(name) WITHOUT metadata removal; it may identify them")
-                }
+                AttachmentCheck.run(opened, envelope: path)
             } catch {
                 failures += 1
                 Terminal.error("\(path): \(error)")
@@ -39,6 +37,67 @@ struct Open: ParsableCommand {
         if failures > 0 {
             if envelopes.count > 1 { Terminal.error("\(failures) of \(envelopes.count) envelopes could not be opened") }
             throw ExitCode(1)
+        }
+    }
+}
+
+/// Checks every received attachment with the same detectors the sender's scrubbers use and
+/// leaves `NAME.WARNING.txt` beside each one that still carries identifying metadata or
+/// could not be checked: the reviewer may forward a file long after this terminal output
+/// is gone, and the warning must travel with it. One stderr line per such file.
+enum AttachmentCheck {
+    static func run(_ opened: ReportOpener.Opened, envelope: String) {
+        let manifest = opened.manifest
+        let unscrubbed = Set(manifest.unscrubbed ?? [])
+        let paths = ReportOpener.attachmentPaths(in: opened.folder, for: manifest)
+        for (file, path) in zip(manifest.files, paths) {
+            let saved = URL(fileURLWithPath: path).lastPathComponent
+            let sentRaw = unscrubbed.contains(file.name)
+            let result: AttachmentPreparer.Inspection
+            do {
+                result = try AttachmentPreparer.inspect(path: path)
+            } catch {
+                result = .unchecked("it could not be read: \(error)")
+            }
+            let how = sentRaw ? "the source sent \(saved) WITHOUT metadata removal" : "\(saved)"
+            switch result {
+            case .clean:
+                if sentRaw { Terminal.warn("\(envelope): \(how); no identifying metadata was found in it") }
+            case .carries(let found):
+                let note = writeWarning(path: path, saved: saved, sentRaw: sentRaw, lines: [
+                    "It still carries identifying metadata:",
+                ] + found.map { "  - \($0)" })
+                Terminal.warn("\(envelope): \(how); it still carries \(found.joined(separator: ", "))\(note)")
+            case .unchecked(let why):
+                let note = writeWarning(path: path, saved: saved, sentRaw: sentRaw, lines: [
+                    "It could not be checked for identifying metadata:",
+                    "  \(why)",
+                    "Treat it as if it could identify the person who sent it.",
+                ])
+                Terminal.warn("\(envelope): \(how); it could not be checked for metadata and may identify them\(note)")
+            }
+        }
+    }
+
+    /// Returns the " (see ...)" note for the stderr line; an existing file (the report was
+    /// opened before) is left as it is.
+    private static func writeWarning(path: String, saved: String, sentRaw: Bool, lines: [String]) -> String {
+        let warning = path + ".WARNING.txt"
+        let shown = "attachments/\(saved).WARNING.txt"
+        if FileManager.default.fileExists(atPath: warning) { return " (see \(shown))" }
+        var text = ["WARNING: \(saved) may identify the person who sent it.", ""]
+        text += lines
+        text += [""]
+        if sentRaw { text += ["The source chose to send it without metadata removal.", ""] }
+        text += [
+            "Do not pass it on as it is. To make a cleaned copy, if its format is supported:",
+            "  seal scrub '\(saved)' --out 'clean-\(saved)'",
+        ]
+        do {
+            try AtomicFile.write(Array((text.joined(separator: "\n") + "\n").utf8), to: warning, mode: 0o600)
+            return " (see \(shown))"
+        } catch {
+            return " (could not write \(shown): \(error))"
         }
     }
 }

@@ -16,34 +16,40 @@ struct Seal: ParsableCommand {
         abstract: "Encrypt, open and manage SealRelay reports and keys.",
         subcommands: [
             Keygen.self, Credential.self, FingerprintCommand.self, Org.self, Encrypt.self, Open.self,
-            CodenameCommand.self,
+            CodenameCommand.self, Scrub.self,
         ]
     )
 
     static func main() {
         Hardening.apply()
-        let command: ParsableCommand
         do {
-            command = try parseAsRoot()
+            var command = try parseAsRoot()
+            try command.run()
         } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Glibc.exit(0)
-            }
+            Glibc.exit(report(error))
+        }
+    }
+
+    /// Prints what a person needs for `error` and returns the exit status: 0 for help,
+    /// 2 for usage errors (ArgumentParser's, wherever they surface), 1 for everything else.
+    static func report(_ error: any Error) -> Int32 {
+        if let code = error as? ExitCode { return code.rawValue }
+        switch exitCode(for: error) {
+        case .success:
+            print(fullMessage(for: error))
+            return 0
+        case .validationFailure:
             var message = fullMessage(for: error)
             if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
             Terminal.error(message)
-            Glibc.exit(2)
-        }
-        do {
-            var command = command
-            try command.run()
-        } catch let error as ExitCode {
-            Glibc.exit(error.rawValue)
-        } catch {
-            Terminal.error(String(describing: error))
-            Glibc.exit(1)
+            return 2
+        default:
+            // ArgumentParser's own errors describe themselves through fullMessage; ours
+            // through their description.
+            let fromParser = String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
+            let message = fromParser ? fullMessage(for: error) : String(describing: error)
+            Terminal.error(message)
+            return 1
         }
     }
 }

@@ -58,12 +58,12 @@ struct EnvelopeVectorTests {
     static func plaintext(_ length: Int) -> [UInt8] { TestKeys.pattern(length) }
 
     static func sealDeterministically(_ v: Vector) throws -> [UInt8] {
-        var out: [UInt8] = []
+        let out = EnvelopeBytes()
         var source = BytesSource(plaintext(v.plaintext_length))
-        try EnvelopeWriter.seal(&source, length: v.plaintext_length, fileKey: FileKey(bytes: try #require(Hex.decode(v.file_key))),
-                                stanzas: v.stanzas, salt: try #require(Hex.decode(v.salt)), bundleID: v.bundle,
-                                into: { out += $0 })
-        return out
+        let writer = try EnvelopeWriter(length: v.plaintext_length, fileKey: FileKey(bytes: try #require(Hex.decode(v.file_key))),
+                                        stanzas: v.stanzas, salt: try #require(Hex.decode(v.salt)), bundleID: v.bundle, into: out)
+        try writer.sealAll(&source)
+        return out.bytes
     }
 
     static func open(_ envelope: [UInt8], with identity: ReviewerIdentity) throws -> [UInt8] {

@@ -28,9 +28,8 @@ final class ReportTests {
     func seal(_ writer: inout ReportWriter, to identity: ReviewerIdentity) throws -> String {
         let path = dir.file("r-\(UUID().uuidString).seal")
         let out = try AtomicFile(path: path)
-        let length = writer.length
-        try EnvelopeWriter.seal(&writer, length: length, to: [EnvelopeRecipient(reviewer: identity.publicKey)],
-                                suite: .x25519, bundleID: String(repeating: "0", count: 64), into: out)
+        try writer.seal(to: [EnvelopeRecipient(reviewer: identity.publicKey)], suite: .x25519,
+                        bundleID: String(repeating: "0", count: 64), into: out)
         try out.commit()
         return path
     }

@@ -30,26 +30,26 @@ public enum EnvelopeReader {
         _ file: InputFile, key: SymmetricKey, into sink: inout some PlaintextSink, progress: ((Int) -> Void)?
     ) throws {
         let wireChunk = EnvelopeFormat.chunkSize + EnvelopeFormat.tagSize
-        var stream = PayloadSealer(key: key)
+        let stream = PayloadSealer(key: key)
         var current = try file.read(upTo: wireChunk)
         guard !current.isEmpty else { throw EnvelopeError.missingLastChunk }
         var done = 0
+        var index = 0
         while true {
             let next = current.count == wireChunk ? try file.read(upTo: wireChunk) : []
             let isLast = next.isEmpty
-            guard let plain = stream.open(current[...], last: isLast) else {
-                let index = Int(stream.counter)
-                if stream.open(current[...], last: !isLast) != nil {
+            guard let plain = stream.open(current[...], index: index, last: isLast) else {
+                if stream.open(current[...], index: index, last: !isLast) != nil {
                     throw isLast ? EnvelopeError.missingLastChunk : EnvelopeError.trailingData
                 }
                 throw EnvelopeError.badChunk(index)
             }
-            if isLast, plain.isEmpty, stream.counter > 0 { throw EnvelopeError.emptyFinalChunk }
+            if isLast, plain.isEmpty, index > 0 { throw EnvelopeError.emptyFinalChunk }
             try plain.withUnsafeBytes { try sink.write($0) }
             done += plain.count
             progress?(done)
             if isLast { break }
-            stream.advance()
+            index += 1
             current = next
         }
         try sink.finish()

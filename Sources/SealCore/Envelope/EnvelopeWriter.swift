@@ -1,56 +1,105 @@
 import Crypto
 import Foundation
 
-/// Seals a plaintext stream into an envelope (DESIGN §3), 64 KiB at a time, so memory use
-/// does not grow with the report.
-public enum EnvelopeWriter {
-    /// - Parameters:
-    ///   - length: the exact plaintext length the source will yield; the writer needs it to
-    ///     mark the last chunk without reading ahead, and refuses a source that disagrees.
-    ///   - progress: called with the plaintext bytes done so far.
-    public static func seal(
-        _ source: inout some PlaintextSource, length: Int,
-        to recipients: [EnvelopeRecipient], suite: EnvelopeSuite, bundleID: String,
-        into output: AtomicFile, progress: ((Int) -> Void)? = nil
-    ) throws {
+/// Where sealed bytes go. Chunks are position-addressed (STREAM's nonce is the chunk
+/// index), so a writer may fill them in any order: the report writer seals the chunks
+/// holding attachment bytes first and the one holding the manifest last.
+public protocol EnvelopeOutput {
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws
+}
+
+extension AtomicFile: EnvelopeOutput {}
+
+/// An envelope in memory (tests, test vectors, small replies).
+public final class EnvelopeBytes: EnvelopeOutput {
+    public private(set) var bytes: [UInt8] = []
+
+    public init() {}
+
+    public func write(_ chunk: UnsafeRawBufferPointer, at offset: Int) throws {
+        if bytes.count < offset + chunk.count { bytes += [UInt8](repeating: 0, count: offset + chunk.count - bytes.count) }
+        bytes.withUnsafeMutableBytes { dst in
+            if chunk.count > 0 { (dst.baseAddress! + offset).copyMemory(from: chunk.baseAddress!, byteCount: chunk.count) }
+        }
+    }
+}
+
+/// Seals one envelope of a known plaintext length (DESIGN §3): the head is written when it
+/// is created, then each 64 KiB chunk by index, in any order.
+public struct EnvelopeWriter {
+    let output: any EnvelopeOutput
+    let payload: PayloadSealer
+    /// Bytes before the first chunk: magic, length, header, MAC.
+    let headLength: Int
+    public let length: Int
+    public let chunkCount: Int
+
+    public init(length: Int, to recipients: [EnvelopeRecipient], suite: EnvelopeSuite, bundleID: String,
+                into output: any EnvelopeOutput) throws {
         guard !recipients.isEmpty, recipients.count <= EnvelopeFormat.maxStanzas else {
             throw EnvelopeError.malformedHeader("between 1 and \(EnvelopeFormat.maxStanzas) recipients are allowed")
         }
         let fileKey = FileKey.generate()
-        let stanzas = try recipients.map { try $0.wrap(fileKey, suite: suite) }
-        let salt = Sodium.randomBytes(EnvelopeFormat.saltSize)
-        try seal(&source, length: length, fileKey: fileKey, stanzas: stanzas, salt: salt, bundleID: bundleID,
-                 into: { try output.write($0) }, progress: progress)
+        try self.init(length: length, fileKey: fileKey, stanzas: recipients.map { try $0.wrap(fileKey, suite: suite) },
+                      salt: Sodium.randomBytes(EnvelopeFormat.saltSize), bundleID: bundleID, into: output)
     }
 
     /// The deterministic core, given the random choices; test vectors fix them.
-    static func seal(
-        _ source: inout some PlaintextSource, length: Int, fileKey: FileKey, stanzas: [Stanza], salt: [UInt8],
-        bundleID: String, into write: (UnsafeRawBufferPointer) throws -> Void, progress: ((Int) -> Void)? = nil
-    ) throws {
+    init(length: Int, fileKey: FileKey, stanzas: [Stanza], salt: [UInt8], bundleID: String,
+         into output: any EnvelopeOutput) throws {
         let headerBytes = try EnvelopeHeader.encode(bundle: bundleID, stanzas: stanzas, salt: salt)
-        guard headerBytes.count <= EnvelopeFormat.maxHeaderLength else {
-            throw EnvelopeError.headerLength(headerBytes.count)
-        }
+        guard headerBytes.count <= EnvelopeFormat.maxHeaderLength else { throw EnvelopeError.headerLength(headerBytes.count) }
         // Parse what we wrote: the writer must never produce a header its own reader refuses.
-        let head = try EnvelopeHead.parse(EnvelopeFormat.magic + u32(headerBytes.count) + headerBytes + [UInt8](repeating: 0, count: 32))
-        guard let head else { throw EnvelopeError.truncatedHeader }
+        let placeholder = EnvelopeFormat.magic + Self.u32(headerBytes.count) + headerBytes + [UInt8](repeating: 0, count: 32)
+        guard let head = try EnvelopeHead.parse(placeholder) else { throw EnvelopeError.truncatedHeader }
         let authenticated = head.authenticatedBytes
-        try authenticated.withUnsafeBytes(write)
-        try fileKey.headerMAC(authenticated).withUnsafeBytes(write)
+        let mac = fileKey.headerMAC(authenticated)
+        try (authenticated + mac).withUnsafeBytes { try output.write($0, at: 0) }
+        self.output = output
+        self.payload = PayloadSealer(key: fileKey.payloadKey(salt: salt))
+        self.headLength = head.length
+        self.length = length
+        self.chunkCount = max(1, (length + EnvelopeFormat.chunkSize - 1) / EnvelopeFormat.chunkSize)
+    }
 
-        var stream = PayloadSealer(key: fileKey.payloadKey(salt: salt))
-        let chunkCount = max(1, (length + EnvelopeFormat.chunkSize - 1) / EnvelopeFormat.chunkSize)
+    /// The plaintext range chunk `index` must hold.
+    public func range(ofChunk index: Int) -> Range<Int> {
+        (index * EnvelopeFormat.chunkSize)..<min(length, (index + 1) * EnvelopeFormat.chunkSize)
+    }
+
+    /// Seals chunk `index`, whose plaintext must be exactly `range(ofChunk: index)`.
+    public func seal(chunk index: Int, _ plaintext: UnsafeRawBufferPointer) throws {
+        let expected = range(ofChunk: index)
+        guard (0..<chunkCount).contains(index), plaintext.count == expected.count else {
+            throw EnvelopeError.plaintextLength(expected: expected.count, got: plaintext.count)
+        }
+        let sealed = try payload.seal(plaintext, index: index, last: index == chunkCount - 1)
+        let offset = headLength + index * (EnvelopeFormat.chunkSize + EnvelopeFormat.tagSize)
+        try sealed.ciphertext.withUnsafeBytes { try output.write($0, at: offset) }
+        try sealed.tag.withUnsafeBytes { try output.write($0, at: offset + expected.count) }
+    }
+
+    /// Seals a whole plaintext stream in order.
+    /// - Parameters:
+    ///   - length: the exact plaintext length the source will yield; refused if it disagrees.
+    ///   - progress: called with the plaintext bytes done so far.
+    public static func seal(
+        _ source: inout some PlaintextSource, length: Int,
+        to recipients: [EnvelopeRecipient], suite: EnvelopeSuite, bundleID: String,
+        into output: any EnvelopeOutput, progress: ((Int) -> Void)? = nil
+    ) throws {
+        let writer = try EnvelopeWriter(length: length, to: recipients, suite: suite, bundleID: bundleID, into: output)
+        try writer.sealAll(&source, progress: progress)
+    }
+
+    func sealAll(_ source: inout some PlaintextSource, progress: ((Int) -> Void)? = nil) throws {
         var buffer = [UInt8](repeating: 0, count: EnvelopeFormat.chunkSize)
-        var done = 0
         for index in 0..<chunkCount {
-            let want = min(EnvelopeFormat.chunkSize, length - done)
+            let want = range(ofChunk: index).count
             let got = try buffer.withUnsafeMutableBytes { try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want])) }
-            guard got == want else { throw EnvelopeError.plaintextLength(expected: length, got: done + got) }
-            let sealed = try stream.seal(buffer[0..<want], last: index == chunkCount - 1)
-            try sealed.withUnsafeBytes(write)
-            done += want
-            progress?(done)
+            guard got == want else { throw EnvelopeError.plaintextLength(expected: length, got: range(ofChunk: index).lowerBound + got) }
+            try buffer.withUnsafeBytes { try seal(chunk: index, UnsafeRawBufferPointer(rebasing: $0[0..<want])) }
+            progress?(range(ofChunk: index).upperBound)
         }
         // One more read must hit the end, or the source was longer than announced.
         var probe = [UInt8](repeating: 0, count: 1)
@@ -64,38 +113,32 @@ public enum EnvelopeWriter {
 }
 
 /// The STREAM construction (Hoang, Reyhanitabar, Rogaway, Vizár): AES-256-GCM with the
-/// nonce = 11-byte big-endian chunk counter || last-chunk flag, so chunks cannot be
+/// nonce = 11-byte big-endian chunk index || last-chunk flag, so chunks cannot be
 /// reordered, dropped or cut short without detection.
 struct PayloadSealer {
     let key: SymmetricKey
-    private(set) var counter: UInt64 = 0
 
-    init(key: SymmetricKey) { self.key = key }
-
-    static func nonce(_ counter: UInt64, last: Bool) -> AES.GCM.Nonce {
+    static func nonce(_ index: Int, last: Bool) -> AES.GCM.Nonce {
         var bytes = [UInt8](repeating: 0, count: 12)
-        for i in 0..<8 { bytes[10 - i] = UInt8(counter >> (8 * UInt64(i)) & 0xFF) }
+        for i in 0..<8 { bytes[10 - i] = UInt8(UInt64(index) >> (8 * UInt64(i)) & 0xFF) }
         bytes[11] = last ? 1 : 0
         // A 12-byte nonce is always accepted.
         return try! AES.GCM.Nonce(data: bytes)
     }
 
-    mutating func seal(_ chunk: some DataProtocol, last: Bool) throws -> Data {
-        let box = try AES.GCM.seal(chunk, using: key, nonce: Self.nonce(counter, last: last))
-        counter += 1
-        return box.ciphertext + box.tag
+    func seal(_ chunk: some DataProtocol, index: Int, last: Bool) throws -> (ciphertext: Data, tag: Data) {
+        let box = try AES.GCM.seal(chunk, using: key, nonce: Self.nonce(index, last: last))
+        return (box.ciphertext, box.tag)
     }
 
-    /// Opens chunk `counter`; does not advance, so a caller can retry with the other flag
-    /// to tell "truncated" from "tampered".
-    func open(_ chunk: ArraySlice<UInt8>, last: Bool) -> Data? {
+    /// Opens chunk `index`; a caller may retry with the other flag to tell "truncated"
+    /// from "tampered".
+    func open(_ chunk: ArraySlice<UInt8>, index: Int, last: Bool) -> Data? {
         guard chunk.count >= EnvelopeFormat.tagSize else { return nil }
         let split = chunk.endIndex - EnvelopeFormat.tagSize
-        guard let box = try? AES.GCM.SealedBox(nonce: Self.nonce(counter, last: last),
+        guard let box = try? AES.GCM.SealedBox(nonce: Self.nonce(index, last: last),
                                                ciphertext: chunk[chunk.startIndex..<split], tag: chunk[split...])
         else { return nil }
         return try? AES.GCM.open(box, using: key)
     }
-
-    mutating func advance() { counter += 1 }
 }

@@ -39,6 +39,28 @@ public final class InputFile {
         return Int(st.st_size)
     }
 
+    /// What changes when anyone writes to the file: size, modification and change times.
+    public struct Stamp: Equatable, Sendable {
+        let size: Int
+        let modified: timespec
+        let changed: timespec
+
+        public static func == (a: Stamp, b: Stamp) -> Bool {
+            a.size == b.size && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
+                && a.changed.tv_sec == b.changed.tv_sec && a.changed.tv_nsec == b.changed.tv_nsec
+        }
+    }
+
+    public func stamp() throws -> Stamp {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw FileError.posix("cannot stat", path) }
+        return Stamp(size: Int(st.st_size), modified: st.st_mtim, changed: st.st_ctim)
+    }
+
+    public func seek(to offset: Int) throws {
+        guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else { throw FileError.posix("cannot seek in", path) }
+    }
+
     /// Reads up to `count` bytes into `buffer` starting at `offset`; returns how many were read
     /// (fewer than asked only at end of file).
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -72,11 +94,16 @@ public final class InputFile {
     /// Reads a whole small file (keys, bundles), refusing anything larger than `limit`.
     public static func readAll(path: String, limit: Int) throws -> [UInt8] {
         let file = try InputFile(path: path)
-        let bytes = try file.read(upTo: limit + 1)
-        guard bytes.count <= limit else {
-            throw FileError(description: "\(path) is too large (more than \(limit) bytes)")
+        var bytes: [UInt8] = []
+        // Grow as the file does: `limit` is a ceiling, not an allocation.
+        while true {
+            let block = try file.read(upTo: min(1 << 16, limit + 1 - bytes.count))
+            bytes += block
+            guard bytes.count <= limit else {
+                throw FileError(description: "\(path) is too large (more than \(limit) bytes)")
+            }
+            if block.isEmpty { return bytes }
         }
-        return bytes
     }
 }
 
@@ -117,6 +144,19 @@ public final class AtomicFile {
         var done = 0
         while done < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileError.posix("cannot write", finalPath)
+            }
+            done += n
+        }
+    }
+
+    /// Writes at an absolute offset, for outputs filled out of order.
+    public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileError.posix("cannot write", finalPath)

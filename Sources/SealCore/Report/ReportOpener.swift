@@ -10,6 +10,11 @@ public enum ReportOpener {
         public let alreadyOpened: Bool
     }
 
+    /// Where each attachment of `manifest` is inside an opened report folder.
+    public static func attachmentPaths(in folder: String, for manifest: Manifest) -> [String] {
+        AttachmentName.savedNames(for: manifest).map { "\(folder)/attachments/\($0)" }
+    }
+
     public static func open(envelope path: String, key: some EnvelopeDecryptionKey, into outDir: String,
                             progress: ((Int, Int) -> Void)? = nil) throws -> Opened {
         let file = try InputFile(path: path)

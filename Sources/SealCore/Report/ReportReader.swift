@@ -14,7 +14,7 @@ struct ReportReader: PlaintextSink {
     private var manifestBytes: [UInt8] = []
     private var fileIndex = 0
     private var current: AtomicFile?
-    private var currentHash = SHA256()
+    private var currentHash = BackgroundSHA256()
     private var currentRemaining = 0
     private var total = 0
 
@@ -44,7 +44,7 @@ struct ReportReader: PlaintextSink {
                 let n = min(currentRemaining, rest.count)
                 let piece = UnsafeRawBufferPointer(rebasing: rest.prefix(n))
                 try current?.write(piece)
-                currentHash.update(bufferPointer: piece)
+                currentHash.update(piece)
                 currentRemaining -= n
                 rest = rest.dropFirst(n)
                 if currentRemaining == 0 { try closeFile() }
@@ -59,12 +59,7 @@ struct ReportReader: PlaintextSink {
         let m = try Manifest.decode(manifestBytes)
         manifest = m
         try FileManager.default.createDirectory(atPath: "\(folder)/attachments", withIntermediateDirectories: true)
-        var taken: Set<String> = []
-        for f in m.files {
-            let name = AttachmentName.sanitise(f.name, taken: taken)
-            taken.insert(name.lowercased())
-            savedNames.append(name)
-        }
+        savedNames = AttachmentName.savedNames(for: m)
         // Empty files have no bytes to trigger openFile; handle them now.
         try skipEmptyFiles()
     }
@@ -80,13 +75,13 @@ struct ReportReader: PlaintextSink {
     private mutating func openFile() throws {
         guard let m = manifest else { return }
         current = try AtomicFile(path: "\(folder)/attachments/\(savedNames[fileIndex])", mode: 0o600)
-        currentHash = SHA256()
+        currentHash = BackgroundSHA256()
         currentRemaining = m.files[fileIndex].size
     }
 
     private mutating func closeFile() throws {
         guard let m = manifest, let file = current else { return }
-        guard Hex.encode(currentHash.finalize()) == m.files[fileIndex].sha256 else {
+        guard currentHash.finalizeHex() == m.files[fileIndex].sha256 else {
             throw ReportError.hashMismatch(m.files[fileIndex].name)
         }
         try file.commit()

@@ -23,31 +23,32 @@ public struct Attachment: Sendable {
 }
 
 /// Lays out a report's plaintext (DESIGN §3): u32 manifest length, manifest, file bytes,
-/// zero padding. It streams files from disk and re-hashes them on the way, so a file that
-/// changes between hashing and sending is caught here instead of by the reviewer.
-public struct ReportWriter: PlaintextSource {
-    public let manifest: Manifest
-    /// The padded plaintext length, which the envelope writer needs up front.
+/// zero padding; and seals it.
+///
+/// The manifest comes first but holds each file's SHA-256, known only once the file has
+/// been read. Re-reading every attachment would double the work, so the writer reads each
+/// file once: it hashes on another core while it seals the chunks that hold only file bytes
+/// and padding, keeps the few bytes that share a chunk with the manifest, and seals that
+/// first chunk last. STREAM's nonces are chunk indices, so the order of sealing is free.
+/// A file that changes while it is read (size or change time) is refused.
+public struct ReportWriter {
+    /// Before `seal`, the SHA-256 fields are placeholders of the final length.
+    public private(set) var manifest: Manifest
+    /// The padded plaintext length.
     public let length: Int
-    private let prefix: [UInt8]
     private let attachments: [Attachment]
-    private var prefixOffset = 0
-    private var fileIndex = 0
-    private var current: InputFile?
-    private var currentHash = SHA256()
-    private var currentRemaining = 0
-    private var written = 0
+    private let files: [InputFile]
+    private let stamps: [InputFile.Stamp]
+    private let prefixLength: Int
 
     public init(kind: Manifest.Kind, message: String, attachments: [Attachment],
                 reply: Manifest.Reply?, thread: String?, client: String = Manifest.cliClient) throws {
-        var files: [Manifest.File] = []
-        for a in attachments {
-            let (size, digest) = try Self.measure(a.path)
-            files.append(.init(name: a.name, type: a.type, size: size, sha256: digest))
-        }
+        let files = try attachments.map { try InputFile(path: $0.path) }
+        let stamps = try files.map { try $0.stamp() }
         let unscrubbed = attachments.filter(\.unscrubbed).map(\.name)
         let manifest = Manifest(
-            kind: kind, message: message, files: files,
+            kind: kind, message: message,
+            files: zip(attachments, stamps).map { .init(name: $0.name, type: $0.type, size: $1.size, sha256: Self.placeholder) },
             scrubbed: attachments.filter { !$0.unscrubbed }.map { .init(name: $0.name, removed: $0.removed) },
             unscrubbed: unscrubbed.isEmpty ? nil : unscrubbed, reply: reply, thread: thread, client: client)
         let encoded = try manifest.encoded()
@@ -55,68 +56,121 @@ public struct ReportWriter: PlaintextSource {
             throw ReportError.malformedManifest("the message is too long (over \(Manifest.maxEncodedSize >> 20) MiB)")
         }
         self.manifest = manifest
-        self.prefix = EnvelopeWriter.u32(encoded.count) + encoded
         self.attachments = attachments
-        self.length = Padme.reportLength(unpadded: prefix.count + files.reduce(0) { $0 + $1.size })
+        self.files = files
+        self.stamps = stamps
+        self.prefixLength = 4 + encoded.count
+        self.length = Padme.reportLength(unpadded: prefixLength + stamps.reduce(0) { $0 + $1.size })
     }
 
-    static func measure(_ path: String) throws -> (Int, String) {
-        let file = try InputFile(path: path)
-        var hash = SHA256()
-        var size = 0
+    static let placeholder = String(repeating: "0", count: 64)
+
+    /// Seals the report to `recipients`; `progress` gets plaintext bytes done so far.
+    public mutating func seal(to recipients: [EnvelopeRecipient], suite: EnvelopeSuite, bundleID: String,
+                              into output: any EnvelopeOutput, progress: ((Int) -> Void)? = nil) throws {
+        let writer = try EnvelopeWriter(length: length, to: recipients, suite: suite, bundleID: bundleID, into: output)
+        var body = BodySealer(writer: writer, prefixLength: prefixLength, progress: progress)
+        var hashes: [String] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = try buffer.withUnsafeMutableBytes { try file.read(into: $0) }
-            if n == 0 { break }
-            hash.update(data: buffer[0..<n])
-            size += n
+        for (index, file) in files.enumerated() {
+            let path = attachments[index].path
+            let hash = BackgroundSHA256()
+            try file.seek(to: 0)
+            var remaining = stamps[index].size
+            while remaining > 0 {
+                let n = try buffer.withUnsafeMutableBytes {
+                    try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<min($0.count, remaining)]))
+                }
+                guard n > 0 else { throw ReportError.fileChanged(path) }
+                try buffer.withUnsafeBytes {
+                    let bytes = UnsafeRawBufferPointer(rebasing: $0[0..<n])
+                    hash.update(bytes)
+                    try body.append(bytes)
+                }
+                remaining -= n
+            }
+            guard try file.read(upTo: 1).isEmpty, try file.stamp() == stamps[index] else {
+                throw ReportError.fileChanged(path)
+            }
+            hashes.append(hash.finalizeHex())
         }
-        return (size, Hex.encode(hash.finalize()))
+        try body.appendZeros(upTo: length)
+
+        for i in manifest.files.indices { manifest.files[i].sha256 = hashes[i] }
+        let encoded = try manifest.encoded()
+        // Hex digests have the placeholder's length, so every offset computed above holds.
+        guard 4 + encoded.count == prefixLength else { throw ReportError.malformedManifest("manifest length changed") }
+        try body.sealHead(EnvelopeWriter.u32(encoded.count) + encoded)
+    }
+}
+
+/// Cuts the bytes after the manifest into chunks: those that share a chunk with the
+/// manifest are held back; every later chunk is sealed as soon as it is full.
+private struct BodySealer {
+    let writer: EnvelopeWriter
+    let prefixLength: Int
+    let progress: ((Int) -> Void)?
+    /// Chunks holding manifest bytes, sealed last.
+    let headChunks: Int
+    /// Plaintext offset where the first immediately sealed chunk starts.
+    let headEnd: Int
+    private var held: [UInt8] = []
+    private var chunk: [UInt8] = []
+    private var nextChunk: Int
+    private var position: Int
+
+    init(writer: EnvelopeWriter, prefixLength: Int, progress: ((Int) -> Void)?) {
+        self.writer = writer
+        self.prefixLength = prefixLength
+        self.progress = progress
+        headChunks = min(writer.chunkCount, (prefixLength + EnvelopeFormat.chunkSize - 1) / EnvelopeFormat.chunkSize)
+        headEnd = writer.range(ofChunk: headChunks - 1).upperBound
+        nextChunk = headChunks
+        position = prefixLength
+        chunk.reserveCapacity(EnvelopeFormat.chunkSize)
     }
 
-    public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        var filled = 0
-        while filled < buffer.count {
-            let n = try readSome(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
-            if n == 0 { break }
-            filled += n
-            written += n
+    mutating func append(_ bytes: UnsafeRawBufferPointer) throws {
+        var rest = bytes[...]
+        if position < headEnd {
+            let n = min(headEnd - position, rest.count)
+            held += rest.prefix(n)
+            rest = rest.dropFirst(n)
+            position += n
         }
-        return filled
+        while !rest.isEmpty {
+            let size = writer.range(ofChunk: nextChunk).count
+            let n = min(size - chunk.count, rest.count)
+            chunk += rest.prefix(n)
+            rest = rest.dropFirst(n)
+            position += n
+            if chunk.count == size {
+                try chunk.withUnsafeBytes { try writer.seal(chunk: nextChunk, $0) }
+                progress?(writer.range(ofChunk: nextChunk).upperBound)
+                chunk.removeAll(keepingCapacity: true)
+                nextChunk += 1
+            }
+        }
     }
 
-    private mutating func readSome(into space: UnsafeMutableRawBufferPointer) throws -> Int {
-        if prefixOffset < prefix.count {
-            let n = min(space.count, prefix.count - prefixOffset)
-            prefix.withUnsafeBytes { space.baseAddress!.copyMemory(from: $0.baseAddress! + prefixOffset, byteCount: n) }
-            prefixOffset += n
-            return n
+    mutating func appendZeros(upTo length: Int) throws {
+        let zeros = [UInt8](repeating: 0, count: EnvelopeFormat.chunkSize)
+        while position < length {
+            try zeros.withUnsafeBytes { try append(UnsafeRawBufferPointer(rebasing: $0[0..<min($0.count, length - position)])) }
         }
-        while fileIndex < attachments.count {
-            if current == nil {
-                current = try InputFile(path: attachments[fileIndex].path)
-                currentHash = SHA256()
-                currentRemaining = manifest.files[fileIndex].size
-            }
-            if currentRemaining > 0, let file = current {
-                let want = UnsafeMutableRawBufferPointer(rebasing: space[0..<min(space.count, currentRemaining)])
-                let n = try file.read(into: want)
-                guard n > 0 else { throw ReportError.fileChanged(attachments[fileIndex].path) }
-                currentHash.update(bufferPointer: UnsafeRawBufferPointer(rebasing: want[0..<n]))
-                currentRemaining -= n
-                return n
-            }
-            // End of this file: it must be exactly as long and the same as when measured.
-            let extra = try current?.read(upTo: 1) ?? []
-            guard extra.isEmpty, Hex.encode(currentHash.finalize()) == manifest.files[fileIndex].sha256 else {
-                throw ReportError.fileChanged(attachments[fileIndex].path)
-            }
-            current = nil
-            fileIndex += 1
+    }
+
+    /// Seals the held-back chunks once the manifest is final.
+    func sealHead(_ prefix: [UInt8]) throws {
+        let head = prefix + held
+        guard prefix.count == prefixLength, head.count == headEnd else {
+            throw ReportError.malformedManifest("report layout changed while sealing")
         }
-        let n = min(space.count, length - written)
-        guard n > 0 else { return 0 }
-        space.baseAddress!.initializeMemory(as: UInt8.self, repeating: 0, count: n)
-        return n
+        try head.withUnsafeBytes { bytes in
+            for index in 0..<headChunks {
+                try writer.seal(chunk: index, UnsafeRawBufferPointer(rebasing: bytes[writer.range(ofChunk: index)]))
+            }
+        }
+        progress?(writer.length)
     }
 }

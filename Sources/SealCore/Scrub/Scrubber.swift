@@ -20,6 +20,14 @@ public protocol Scrubber: Sendable {
 public enum Scrubbers {
     public static let all: [any Scrubber] = [
         PlainTextScrubber(),
+        MP4Scrubber(),
+        MP3Scrubber(),
+        FLACScrubber(),
+        OggScrubber(),
+        JPEGScrubber(),
+        PNGScrubber(),
+        WebPScrubber(),
+        HEIFScrubber(),
     ]
 
     public static func scrubber(for type: ContentType) -> (any Scrubber)? {

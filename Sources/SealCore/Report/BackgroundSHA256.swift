@@ -5,27 +5,41 @@ import Dispatch
 /// writing: hashing is the largest single cost of `seal open` and of measuring an
 /// attachment, and the machine has more than one core.
 ///
-/// At most `depth` blocks wait at a time, so memory stays bounded if hashing falls behind.
+/// Bytes are handed over in 1 MiB batches (fewer thread wake-ups than one per chunk), and
+/// at most `depth` batches wait at a time, so memory stays bounded if hashing falls behind.
 final class BackgroundSHA256: @unchecked Sendable {
+    private static let batchSize = 1 << 20
     private let queue = DispatchQueue(label: "sealcore.sha256")
     private let slots: DispatchSemaphore
+    private var pending: [UInt8] = []
     // Touched only on `queue`.
     private var hash = SHA256()
 
-    init(depth: Int = 16) { slots = DispatchSemaphore(value: depth) }
+    init(depth: Int = 4) {
+        slots = DispatchSemaphore(value: depth)
+        pending.reserveCapacity(Self.batchSize)
+    }
 
     func update(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count > 0 else { return }
+        pending.append(contentsOf: bytes)
+        if pending.count >= Self.batchSize { flush() }
+    }
+
+    private func flush() {
+        guard !pending.isEmpty else { return }
         slots.wait()
-        let copy = [UInt8](bytes)
+        let batch = pending
+        pending = []
+        pending.reserveCapacity(Self.batchSize)
         queue.async {
-            self.hash.update(data: copy)
+            self.hash.update(data: batch)
             self.slots.signal()
         }
     }
 
-    /// Waits for every queued block, then returns the lowercase hex digest.
+    /// Waits for every queued batch, then returns the lowercase hex digest.
     func finalizeHex() -> String {
-        queue.sync { Hex.encode(hash.finalize()) }
+        flush()
+        return queue.sync { Hex.encode(hash.finalize()) }
     }
 }

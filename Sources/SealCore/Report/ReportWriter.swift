@@ -71,22 +71,14 @@ public struct ReportWriter {
         let writer = try EnvelopeWriter(length: length, to: recipients, suite: suite, bundleID: bundleID, into: output)
         var body = BodySealer(writer: writer, prefixLength: prefixLength, progress: progress)
         var hashes: [String] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
         for (index, file) in files.enumerated() {
             let path = attachments[index].path
             let hash = BackgroundSHA256()
             try file.seek(to: 0)
             var remaining = stamps[index].size
             while remaining > 0 {
-                let n = try buffer.withUnsafeMutableBytes {
-                    try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<min($0.count, remaining)]))
-                }
+                let n = try body.fill(from: file, upTo: remaining, hashInto: hash)
                 guard n > 0 else { throw ReportError.fileChanged(path) }
-                try buffer.withUnsafeBytes {
-                    let bytes = UnsafeRawBufferPointer(rebasing: $0[0..<n])
-                    hash.update(bytes)
-                    try body.append(bytes)
-                }
                 remaining -= n
             }
             guard try file.read(upTo: 1).isEmpty, try file.stamp() == stamps[index] else {
@@ -130,6 +122,36 @@ private struct BodySealer {
         chunk.reserveCapacity(EnvelopeFormat.chunkSize)
     }
 
+    /// Reads up to `limit` bytes of `file` straight into the held bytes or the chunk being
+    /// filled (no intermediate copy), hashes them, and seals the chunk when it is full.
+    mutating func fill(from file: InputFile, upTo limit: Int, hashInto hash: BackgroundSHA256) throws -> Int {
+        if position < headEnd {
+            let want = min(headEnd - position, limit)
+            let bytes = try file.read(upTo: want)
+            bytes.withUnsafeBytes { hash.update($0) }
+            try bytes.withUnsafeBytes { try append($0) }
+            return bytes.count
+        }
+        let size = writer.range(ofChunk: nextChunk).count
+        let filled = chunk.count
+        let want = min(size - filled, limit)
+        chunk.append(contentsOf: repeatElement(0, count: want))
+        let n = try chunk.withUnsafeMutableBytes { try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled..<(filled + want)])) }
+        chunk.removeLast(want - n)
+        chunk.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[filled..<(filled + n)])) }
+        position += n
+        try sealIfFull()
+        return n
+    }
+
+    private mutating func sealIfFull() throws {
+        guard chunk.count == writer.range(ofChunk: nextChunk).count else { return }
+        try chunk.withUnsafeBytes { try writer.seal(chunk: nextChunk, $0) }
+        progress?(writer.range(ofChunk: nextChunk).upperBound)
+        chunk.removeAll(keepingCapacity: true)
+        nextChunk += 1
+    }
+
     mutating func append(_ bytes: UnsafeRawBufferPointer) throws {
         var rest = bytes[...]
         if position < headEnd {
@@ -144,12 +166,7 @@ private struct BodySealer {
             chunk += rest.prefix(n)
             rest = rest.dropFirst(n)
             position += n
-            if chunk.count == size {
-                try chunk.withUnsafeBytes { try writer.seal(chunk: nextChunk, $0) }
-                progress?(writer.range(ofChunk: nextChunk).upperBound)
-                chunk.removeAll(keepingCapacity: true)
-                nextChunk += 1
-            }
+            try sealIfFull()
         }
     }
 

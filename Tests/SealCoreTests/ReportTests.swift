@@ -49,6 +49,41 @@ final class ReportTests {
         #expect(again.alreadyOpened && again.folder == opened.folder)
     }
 
+    @Test("a manifest longer than a chunk, several attachments and an empty one all open intact")
+    func manifestSpansChunks() throws {
+        let alice = try TestKeys.identity("alice", seed: 1)
+        let big = try dir.write(TestKeys.pattern(200_003), to: "big.bin")
+        let empty = try dir.write([], to: "empty.txt")
+        let attachments = try [
+            AttachmentPreparer.prepare(path: big, allowUnscrubbed: true),
+            AttachmentPreparer.prepare(path: empty, allowUnscrubbed: false),
+            writeText("note.txt", "third"),
+        ]
+        let message = String(repeating: "증언 ", count: 30_000)
+        var writer = try ReportWriter(kind: .report, message: message, attachments: attachments, reply: nil, thread: nil)
+        let path = try seal(&writer, to: alice)
+        #expect(writer.manifest.files.allSatisfy { $0.sha256 != ReportWriter.placeholder })
+        let opened = try ReportOpener.open(envelope: path, key: alice, into: dir.file("span"))
+        #expect(try String(contentsOfFile: "\(opened.folder)/message.txt", encoding: .utf8) == message)
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: "\(opened.folder)/attachments/big.bin"))) == TestKeys.pattern(200_003))
+        #expect(opened.manifest.files.map(\.size) == [200_003, 0, 5])
+    }
+
+    @Test("an attachment that changes between planning and sealing is refused")
+    func attachmentChangedWhileSealing() throws {
+        let alice = try TestKeys.identity("alice", seed: 1)
+        let path = try dir.write(TestKeys.pattern(100_000), to: "grows.bin")
+        var writer = try ReportWriter(kind: .report, message: "m",
+                                      attachments: [AttachmentPreparer.prepare(path: path, allowUnscrubbed: true)],
+                                      reply: nil, thread: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([1, 2, 3]))
+        try handle.close()
+        #expect(throws: ReportError.fileChanged(path)) { _ = try self.seal(&writer, to: alice) }
+        #expect(!dir.contents().contains { $0.hasSuffix(".seal") }, "no envelope left behind")
+    }
+
     /// Builds a report plaintext by hand so the manifest can lie.
     func handmade(manifest: Manifest, body: [UInt8], paddedTo length: Int? = nil, pad: UInt8 = 0) throws -> [UInt8] {
         let m = try manifest.encoded()

@@ -10,17 +10,17 @@ import Glibc
 /// (DESIGN §8). Exit status: 0 success, 1 a user-facing error (one line on stderr),
 /// 2 a usage error.
 @main
-struct Seal: ParsableCommand {
+struct Seal: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seal",
         abstract: "Encrypt, open and manage SealRelay reports and keys.",
         subcommands: [
-            Keygen.self, Credential.self, FingerprintCommand.self, Org.self, Encrypt.self, Open.self,
-            CodenameCommand.self,
+            Keygen.self, Credential.self, FingerprintCommand.self, Org.self, Encrypt.self, Submit.self,
+            Fetch.self, Open.self, CodenameCommand.self,
         ]
     )
 
-    static func main() {
+    static func main() async {
         Hardening.apply()
         let command: ParsableCommand
         do {
@@ -37,10 +37,19 @@ struct Seal: ParsableCommand {
             Glibc.exit(2)
         }
         do {
-            var command = command
-            try command.run()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                var command = command
+                try command.run()
+            }
         } catch let error as ExitCode {
             Glibc.exit(error.rawValue)
+        } catch where exitCode(for: error) == .success {
+            // `seal --help` and `seal help CMD` parse to a help command whose run() throws
+            // the help request; it is not a failure.
+            print(fullMessage(for: error))
+            Glibc.exit(0)
         } catch {
             Terminal.error(String(describing: error))
             Glibc.exit(1)

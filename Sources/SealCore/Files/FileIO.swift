@@ -72,11 +72,16 @@ public final class InputFile {
     /// Reads a whole small file (keys, bundles), refusing anything larger than `limit`.
     public static func readAll(path: String, limit: Int) throws -> [UInt8] {
         let file = try InputFile(path: path)
-        let bytes = try file.read(upTo: limit + 1)
-        guard bytes.count <= limit else {
-            throw FileError(description: "\(path) is too large (more than \(limit) bytes)")
+        var bytes: [UInt8] = []
+        // Grow as the file does: `limit` is a ceiling, not an allocation.
+        while true {
+            let block = try file.read(upTo: min(1 << 16, limit + 1 - bytes.count))
+            bytes += block
+            guard bytes.count <= limit else {
+                throw FileError(description: "\(path) is too large (more than \(limit) bytes)")
+            }
+            if block.isEmpty { return bytes }
         }
-        return bytes
     }
 }
 

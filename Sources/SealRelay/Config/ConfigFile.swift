@@ -44,6 +44,7 @@ extension RelayConfig {
             case "signature_window_seconds": config.signatureWindowSeconds = try int()
             case "max_connections": config.maxConnections = try int()
             case "idle_timeout_seconds": config.idleTimeoutSeconds = try int()
+            case "request_head_timeout_seconds": config.requestHeadTimeoutSeconds = try int()
             case "log_level": config.logLevel = value
             default: throw ConfigError("\(path):\(number + 1): unknown setting \(key)")
             }
@@ -92,7 +93,11 @@ extension RelayConfig {
             "# Reviewer request signatures older or newer than this are refused (replay window).",
             "signature_window_seconds = \(signatureWindowSeconds)",
             "max_connections = \(maxConnections)",
+            "# A connection that goes quiet this long is closed (also mid-upload).",
             "idle_timeout_seconds = \(idleTimeoutSeconds)",
+            "# A connection must deliver its first request head this soon after connecting, so",
+            "# clients dribbling a byte a second cannot hold connection slots.",
+            "request_head_timeout_seconds = \(requestHeadTimeoutSeconds)",
             "# Logs never contain addresses, headers or request times at any level.",
             "log_level = \(logLevel)",
             "",

@@ -24,6 +24,8 @@ public struct RelayConfig: Sendable {
     public var signatureWindowSeconds: Int
     public var maxConnections: Int
     public var idleTimeoutSeconds: Int
+    /// Time a connection gets to deliver its first request head (TLS handshake included).
+    public var requestHeadTimeoutSeconds: Int
     public var logLevel: String
 
     public static let defaults = RelayConfig(
@@ -32,7 +34,7 @@ public struct RelayConfig: Sendable {
         tlsCertificate: "tls/cert.pem", tlsKey: "tls/key.pem", bundle: "bundle.json", credentials: [],
         spool: "spool", maxEnvelopeBytes: 2 << 30, maxSpoolBytes: 20 << 30, maxEnvelopes: 100_000,
         expiryDays: 30, expiryJitterDays: 7, signatureWindowSeconds: 120, maxConnections: 1024,
-        idleTimeoutSeconds: 60, logLevel: "notice")
+        idleTimeoutSeconds: 60, requestHeadTimeoutSeconds: 20, logLevel: "notice")
 
     public func path(_ relative: String) -> String {
         relative.hasPrefix("/") ? relative : "\(directory)/\(relative)"
@@ -51,7 +53,7 @@ public struct RelayConfig: Sendable {
         guard signatureWindowSeconds > 0, signatureWindowSeconds <= 3600 else {
             throw ConfigError("signature_window_seconds must be between 1 and 3600")
         }
-        guard maxConnections > 0, idleTimeoutSeconds > 0 else { throw ConfigError("connection limits must be positive") }
+        guard maxConnections > 0, idleTimeoutSeconds > 0, requestHeadTimeoutSeconds > 0 else { throw ConfigError("connection limits must be positive") }
     }
 }
 

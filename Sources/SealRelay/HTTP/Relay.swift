@@ -63,6 +63,7 @@ public struct Relay: Sendable {
     /// - Parameter onListening: told each listener's bound port (tests bind port 0).
     public func services(onListening: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }) -> [any Service] {
         let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(config.idleTimeoutSeconds)))
+        let headDeadline = TimeAmount.seconds(Int64(config.requestHeadTimeoutSeconds))
         let router = publicRouter()
         func configuration(_ hp: HostPort, connections: Int) -> ApplicationConfiguration {
             ApplicationConfiguration(address: .hostname(hp.host, port: hp.port), serverName: nil,
@@ -72,7 +73,7 @@ public struct Relay: Sendable {
             { channel in await onListening(listener, channel.localAddress?.port ?? 0) }
         }
         var services: [any Service] = [
-            Application(router: router, server: HardenedTLS.http1(context: tlsContext, configuration: http1),
+            Application(router: router, server: PublicListener.builder(tls: tlsContext, headDeadline: headDeadline, configuration: http1),
                         configuration: configuration(config.listen, connections: config.maxConnections),
                         onServerRunning: announce(.tls), logger: logger),
             Application(router: adminRouter(), server: .http1(configuration: http1),
@@ -81,7 +82,7 @@ public struct Relay: Sendable {
             SpoolSweeper(spool: spool, metrics: metrics),
         ]
         if let onion = config.onionListen {
-            services.append(Application(router: router, server: .http1(configuration: http1),
+            services.append(Application(router: router, server: PublicListener.builder(tls: nil, headDeadline: headDeadline, configuration: http1),
                                         configuration: configuration(onion, connections: config.maxConnections),
                                         onServerRunning: announce(.onion), logger: logger))
         }

@@ -38,31 +38,4 @@ public enum HardenedTLS {
         }
     }
 
-    /// An HTTP/1.1 server builder that wraps every connection in TLS with `context`.
-    public static func http1(context: NIOSSLContext, configuration: HTTP1Channel.Configuration) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in
-            TLSServerChannel(base: HTTP1Channel(responder: responder, configuration: configuration), context: context)
-        }
-    }
-}
-
-/// Hummingbird's TLSChannel builds its own NIOSSLContext; this one takes ours, hardened.
-struct TLSServerChannel<Base: ServerChildChannel & HTTPChannelHandler>: ServerChildChannel, HTTPChannelHandler {
-    typealias Value = Base.Value
-    let base: Base
-    let context: NIOSSLContext
-
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
-        }.flatMap {
-            base.setup(channel: channel, logger: logger)
-        }
-    }
-
-    func handle(value: Value, logger: Logger) async {
-        await base.handle(value: value, logger: logger)
-    }
-
-    var responder: HTTPChannelHandler.Responder { base.responder }
 }

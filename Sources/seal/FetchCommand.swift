@@ -36,8 +36,12 @@ struct Fetch: AsyncParsableCommand {
         var tally = Tally()
         do {
             try await RelayClient.with(relay) { client in
-                let entries = try await client.inbox(key: key)
-                for entry in entries {
+                let inbox = try await client.inbox(key: key)
+                for line in inbox.refused {
+                    tally.failed += 1
+                    Terminal.error(line)
+                }
+                for entry in inbox.entries {
                     try await fetch(entry, client: client, key: key, tally: &tally)
                 }
             }

@@ -15,6 +15,7 @@ final class RelayClient: Sendable {
     let endpoint: RelayEndpoint
     let proxy: RelayProxy?
     let caPath: String?
+    private let eventLoop: any EventLoop
     private let http: HTTPClient
 
     /// Direct connections: a relay that does not answer within this fails fast (and a TLS
@@ -26,17 +27,20 @@ final class RelayClient: Sendable {
     /// Longest silence while waiting for an answer: after the last upload byte the relay
     /// still has to fsync the envelope before it answers 202.
     static let readTimeout = TimeAmount.seconds(120)
-    /// Longest time the relay may refuse to take more upload bytes.
+    /// Longest time the relay may refuse to take more upload bytes (AsyncHTTPClient's own
+    /// write timeout only measures our idleness; `FileUploadBody.watch` measures the relay's).
     static let writeTimeout = TimeAmount.seconds(120)
+    static func stallLimitSeconds(proxied: Bool) -> Int { proxied ? 180 : 120 }
 
     static let maxBundleSize = 1 << 20
     static let maxJSONSize = 8 << 20
     static let maxErrorSize = 16 << 10
 
-    private init(endpoint: RelayEndpoint, proxy: RelayProxy?, caPath: String?, http: HTTPClient) {
+    private init(endpoint: RelayEndpoint, proxy: RelayProxy?, caPath: String?, eventLoop: any EventLoop, http: HTTPClient) {
         self.endpoint = endpoint
         self.proxy = proxy
         self.caPath = caPath
+        self.eventLoop = eventLoop
         self.http = http
     }
 
@@ -71,8 +75,11 @@ final class RelayClient: Sendable {
         configuration.connectionPool.idleTimeout = .seconds(30)
         if let proxy { configuration.proxy = .socksServer(host: proxy.host, port: proxy.port) }
 
-        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-        let client = RelayClient(endpoint: endpoint, proxy: proxy, caPath: options.ca, http: http)
+        // One event loop for all connections: uploads pace themselves against it
+        // (FileUploadBody), and a CLI talking to one relay needs no more.
+        let eventLoop = HTTPClient.defaultEventLoopGroup.next()
+        let http = HTTPClient(eventLoopGroup: eventLoop, configuration: configuration)
+        let client = RelayClient(endpoint: endpoint, proxy: proxy, caPath: options.ca, eventLoop: eventLoop, http: http)
         let result: T
         do {
             result = try await body(client)
@@ -99,12 +106,32 @@ final class RelayClient: Sendable {
     /// receipt names exactly the bytes that were sent. Returns the receipt.
     func submit(envelope path: String, progressLabel: String?) async throws -> EnvelopeID {
         let size = try InputFile(path: path).size()
-        let upload = FileUploadBody(path: path, length: size, progressLabel: progressLabel)
+        let upload = FileUploadBody(path: path, length: size, progressLabel: progressLabel, eventLoop: eventLoop)
         var request = request("POST", "/v1/reports")
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
-        request.headers.add(name: "Content-Length", value: String(size))
-        request.body = .stream(upload, length: .known(Int64(size)))
-        let response = try await send(request, transfer: true)
+        request.body = .stream(upload, length: .known(Int64(size)))  // sets Content-Length
+        let post = request
+        let stallLimit = Self.stallLimitSeconds(proxied: proxy != nil)
+        let response: HTTPClientResponse
+        do {
+            response = try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
+                group.addTask { try await self.send(post, transfer: true) }
+                group.addTask {
+                    try await upload.watch(stallLimit: .seconds(stallLimit))
+                    return nil
+                }
+                while let next = try await group.next() {
+                    if let response = next {
+                        group.cancelAll()
+                        return response
+                    }
+                }
+                throw CLIError("internal error: the upload ended without a response")
+            }
+        } catch is FileUploadBody.Stalled {
+            throw RelayTransportError(
+                description: "\(endpoint.hostDisplay) stopped taking the upload for \(stallLimit) s; gave up (nothing was confirmed)")
+        }
         guard response.status == .accepted else {
             throw try await failure(response, doing: "accept the report")
         }
@@ -127,9 +154,16 @@ final class RelayClient: Sendable {
         let size: Int
     }
 
+    struct Inbox: Sendable {
+        var entries: [InboxEntry] = []
+        /// Entries that cannot be fetched safely (an id that is not an envelope id could
+        /// name any file), each described in one line.
+        var refused: [String] = []
+    }
+
     /// `GET /v1/inbox`, signed: what is queued for this reviewer. Entries the relay repeats
     /// are listed once.
-    func inbox(key: SigningKey) async throws -> [InboxEntry] {
+    func inbox(key: SigningKey) async throws -> Inbox {
         let response = try await send(try signed("GET", "/v1/inbox", key: key))
         guard response.status == .ok else { throw try await failure(response, doing: "list the inbox") }
         let body = try await transport { try await response.body.collect(upTo: Self.maxJSONSize) }
@@ -141,15 +175,19 @@ final class RelayClient: Sendable {
             throw CLIError("\(endpoint.origin) sent an inbox listing that is not {\"envelopes\":[{\"id\",\"size\"}...]}")
         }
         var seen = Set<EnvelopeID>()
-        var entries: [InboxEntry] = []
+        var inbox = Inbox()
         for entry in listing.envelopes {
             guard let id = EnvelopeID(entry.id) else {
-                throw CLIError("\(endpoint.origin) listed an envelope id that is not 22 base64url characters: \(RelayText.clean(entry.id))")
+                inbox.refused.append("the relay listed \"\(RelayText.clean(String(entry.id.prefix(80))))\", which is not an envelope id (22 base64url characters); skipped")
+                continue
             }
-            guard entry.size >= 0 else { throw CLIError("\(endpoint.origin) listed envelope \(id) with a negative size") }
-            if seen.insert(id).inserted { entries.append(InboxEntry(id: id, size: entry.size)) }
+            guard entry.size >= 0 else {
+                inbox.refused.append("\(id): the relay listed it with a negative size; skipped")
+                continue
+            }
+            if seen.insert(id).inserted { inbox.entries.append(InboxEntry(id: id, size: entry.size)) }
         }
-        return entries
+        return inbox
     }
 
     enum DownloadOutcome { case stored, gone }
@@ -166,11 +204,11 @@ final class RelayClient: Sendable {
         }
         guard response.status == .ok else { throw try await failure(response, doing: "send envelope \(entry.id)") }
         let output = try AtomicFile(path: path, mode: 0o600)
-        var hasher = EnvelopeID.Hasher()
+        var hasher = EnvelopeHasher()
         try await transport {
             for try await buffer in response.body {
                 guard hasher.count + buffer.readableBytes <= entry.size else {
-                    throw CLIError("envelope \(entry.id): the relay sent more than the \(entry.size) bytes it listed; discarded")
+                    throw CLIError("the relay sent more than the \(entry.size) bytes it listed; discarded")
                 }
                 try buffer.withUnsafeReadableBytes { raw in
                     try output.write(raw)
@@ -180,11 +218,11 @@ final class RelayClient: Sendable {
             }
         }
         guard hasher.count == entry.size else {
-            throw CLIError("envelope \(entry.id): the relay sent \(hasher.count) of the \(entry.size) bytes it listed; discarded")
+            throw CLIError("the relay sent \(hasher.count) of the \(entry.size) bytes it listed; discarded")
         }
-        let received = hasher.finalize()
+        let received = EnvelopeID.of(hasher)
         guard received == entry.id else {
-            throw CLIError("envelope \(entry.id): the bytes received hash to \(received), not to their id; discarded")
+            throw CLIError("the bytes received hash to \(received), not to their id; discarded")
         }
         try output.commit()
         return .stored
@@ -278,6 +316,8 @@ struct RelayRefusal: Error, CustomStringConvertible {
 struct RelayTransportError: Error, CustomStringConvertible {
     let description: String
 
+    init(description: String) { self.description = description }
+
     init(describing error: Error, endpoint: RelayEndpoint, proxy: RelayProxy?, caPath: String?) {
         let host = endpoint.hostDisplay
         let via = proxy.map { " through the proxy \($0.display)" } ?? ""
@@ -317,8 +357,10 @@ struct RelayTransportError: Error, CustomStringConvertible {
             default:
                 description = "connection to \(host)\(via) failed: \(RelayText.clean(text))"
             }
+        } else if type.contains("TooManyBytes") {
+            description = "\(host) sent a much longer answer than this request can have"
         } else if type.contains("SOCKS") {
-            description = "the SOCKS proxy \(proxy?.display ?? "") could not connect to \(host): \(RelayText.clean(text))"
+            description = "the SOCKS proxy \(proxy?.display ?? "") could not connect to \(host): \(Self.socksReason(text))"
         } else if let io = error as? IOError {
             description = "connection to \(host)\(via) failed: \(String(cString: strerror(io.errnoCode)))"
         } else if type.hasSuffix("NIOConnectionError") || error is ChannelError {
@@ -335,6 +377,20 @@ struct RelayTransportError: Error, CustomStringConvertible {
 }
 
 extension RelayTransportError {
+    /// NIOSOCKS describes a refusal as "ConnectionFailed(reply: SOCKSServerReply(value: 4))";
+    /// RFC 1928 §6 names the codes.
+    static func socksReason(_ text: String) -> String {
+        let names = [1: "general failure", 2: "not allowed by the proxy's rules", 3: "network unreachable",
+                     4: "host unreachable (for Tor: the onion service is unknown or offline)",
+                     5: "connection refused", 6: "timed out", 7: "command not supported",
+                     8: "address type not supported"]
+        if let range = text.range(of: #"value: (\d+)"#, options: .regularExpression),
+           let code = Int(text[range].dropFirst("value: ".count)) {
+            return names[code].map { "\($0) (SOCKS reply \(code))" } ?? "SOCKS reply \(code)"
+        }
+        return RelayText.clean(text)
+    }
+
     /// "error:100000f7:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER at FILE:LINE" ->
     /// "WRONG_VERSION_NUMBER": the part a person can search for, without build paths.
     static func boringSSLReason(_ detail: String) -> String {

@@ -50,7 +50,19 @@ struct Submit: AsyncParsableCommand {
             let receipt = try await PrivateTemporaryDirectory.with { dir in
                 let envelope = "\(dir)/report.seal"
                 _ = try ReportSealer.seal(contents, codename: codename, bundle: bundle, to: envelope)
-                return try await client.submit(envelope: envelope, progressLabel: "sending")
+                do {
+                    return try await client.submit(envelope: envelope, progressLabel: "sending")
+                } catch let refusal as RelayRefusal {
+                    throw refusal  // the relay said no: nothing was stored
+                } catch {
+                    // The relay may have stored it all the same (an answer lost on the way
+                    // back): a codename that only this report knows must not be lost.
+                    if isNew && report.codenameFile == nil {
+                        Terminal.note("the report was not confirmed, but it may have reached the relay:")
+                        ReportSealer.showIfNew(codename, isNew: isNew, report: report)
+                    }
+                    throw error
+                }
             }
             ReportSealer.showIfNew(codename, isNew: isNew, report: report)
             print("receipt: \(receipt)")
@@ -64,6 +76,8 @@ struct Submit: AsyncParsableCommand {
         for path in envelopes {
             do {
                 heads.append((path, try EnvelopeHead.read(from: InputFile(path: path))))
+            } catch let error as FileError {
+                throw CLIError("\(error); nothing was sent")
             } catch {
                 throw CLIError("\(path): \(error); nothing was sent")
             }
@@ -118,7 +132,24 @@ enum PrivateTemporaryDirectory {
             throw CLIError("cannot create a private temporary directory in \(base): \(String(cString: strerror(errno)))")
         }
         let dir = String(cString: made)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Ctrl-C, a hang-up or SIGTERM would skip the `defer` below: remove it then too.
+        let signals = [SIGINT, SIGTERM, SIGHUP].map { signo in
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+            source.setEventHandler {
+                try? FileManager.default.removeItem(atPath: dir)
+                Glibc.exit(128 + signo)
+            }
+            source.resume()
+            return (signo, source)
+        }
+        defer {
+            for (signo, source) in signals {
+                source.cancel()
+                signal(signo, SIG_DFL)
+            }
+            try? FileManager.default.removeItem(atPath: dir)
+        }
         return try await body(dir)
     }
 }

@@ -22,13 +22,24 @@ struct ReportOptions: ParsableArguments {
 
     func validate() throws {
         if messageFile != nil && message != nil { throw ValidationError("give --message-file or --message, not both") }
-        if messageFile == nil && message == nil && attachments.isEmpty {
-            throw ValidationError("nothing to send: give --message, --message-file or --attach")
-        }
         if CodenameLanguage(tag: language) == nil { throw ValidationError("--language must be english, korean or chinese") }
         for f in allowUnscrubbed where !attachments.contains(f) {
             throw ValidationError("--allow-unscrubbed \(f) names a file that is not attached")
         }
+    }
+
+    /// A report needs something in it. Separate from `validate()` because `submit
+    /// --envelope` takes these options' place with finished envelopes.
+    func requireContent() throws {
+        if messageFile == nil && message == nil && attachments.isEmpty {
+            throw ValidationError("nothing to send: give --message, --message-file or --attach")
+        }
+    }
+
+    /// True when any option that describes a new report was given (`--language` aside: it
+    /// has a default).
+    var describesReport: Bool {
+        messageFile != nil || message != nil || !attachments.isEmpty || !allowUnscrubbed.isEmpty || codenameFile != nil
     }
 
     func messageText() throws -> String {
@@ -101,33 +112,56 @@ struct Encrypt: ParsableCommand {
     @OptionGroup var report: ReportOptions
     @Option(help: "Where to write the envelope (.seal).") var out: String
 
+    func validate() throws {
+        try report.requireContent()
+    }
+
     func run() throws {
         let verified = try RecipientBundle.verify(path: bundle, pinned: pin.pinned, counters: .standard())
         let (codename, isNew) = try report.codename()
         let sealed = try ReportSealer.seal(report: report, codename: codename, bundle: verified, to: out)
         if isNew { try report.save(newCodename: codename) }
         print("wrote \(out) (\(sealed) bytes) for \(verified.reviewers.count) reviewer(s)")
-        if isNew && report.codenameFile == nil {
-            let display = CodenameLanguage(tag: report.language) ?? .english
-            print("codename (write it down and keep it secret; you need it to read replies):")
-            print("  \(codename.phrase(in: display))")
-        }
+        ReportSealer.showIfNew(codename, isNew: isNew, report: report)
     }
 }
 
 /// Builds the report and seals it: the part `encrypt` and `submit` share.
 enum ReportSealer {
+    /// What goes into the report, read and prepared (scrubbed or refused) before anything
+    /// else happens, so `submit` fails on a bad attachment before it contacts the relay.
+    /// Scrubbed copies live in a private folder that goes with this object.
+    final class Contents {
+        let message: String
+        let attachments: [Attachment]
+        private let folder: String
+
+        init(_ report: ReportOptions) throws {
+            folder = try PrivateTemporaryDirectory.make()
+            do {
+                message = try report.messageText()
+                attachments = try report.preparedAttachments(workDirectory: folder)
+            } catch {
+                try? FileManager.default.removeItem(atPath: folder)
+                throw error
+            }
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: folder) }
+    }
+
+    static func contents(of report: ReportOptions) throws -> Contents { try Contents(report) }
+
     static func seal(report: ReportOptions, codename: Codename, bundle: RecipientBundle, to out: String) throws -> Int {
+        try seal(contents(of: report), codename: codename, bundle: bundle, to: out)
+    }
+
+    static func seal(_ contents: Contents, codename: Codename, bundle: RecipientBundle, to out: String) throws -> Int {
         let secrets = codename.secrets()
         let reply = Manifest.Reply(key: Base64URL.encode(Array(secrets.replyKey.publicKey.rawRepresentation)),
                                    mailbox: secrets.mailboxID)
-        // Cleaned copies are plaintext evidence: they live in a folder only this user can
-        // read, and the folder goes whatever happens below.
-        let work = try PrivateWorkDirectory.make()
-        defer { try? FileManager.default.removeItem(atPath: work) }
-        var writer = try ReportWriter(kind: .report, message: report.messageText(),
-                                      attachments: report.preparedAttachments(workDirectory: work),
-                                      reply: reply, thread: secrets.thread)
+        var writer = try ReportWriter(kind: .report, message: contents.message,
+                                      attachments: contents.attachments, reply: reply, thread: secrets.thread)
         for s in writer.manifest.unscrubbed ?? [] {
             Terminal.warn("\(s) is sent WITHOUT metadata removal, as you asked")
         }
@@ -139,17 +173,13 @@ enum ReportSealer {
         try output.commit()
         return (try? InputFile(path: out).size()) ?? 0
     }
-}
 
-/// A fresh folder for cleaned copies. mkdtemp creates it with mode 0700 under a name no
-/// other user can have prepared in a shared temporary directory.
-enum PrivateWorkDirectory {
-    static func make() throws -> String {
-        let base = FileManager.default.temporaryDirectory.path
-        var template = Array("\(base)/seal-XXXXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) else {
-            throw CLIError("cannot create a private temporary folder in \(base)")
-        }
-        return String(cString: made)
+    /// A new codename is shown once, when no --codename-file keeps it: the source must
+    /// write it down to read replies.
+    static func showIfNew(_ codename: Codename, isNew: Bool, report: ReportOptions) {
+        guard isNew && report.codenameFile == nil else { return }
+        let display = CodenameLanguage(tag: report.language) ?? .english
+        print("codename (write it down and keep it secret; you need it to read replies):")
+        print("  \(codename.phrase(in: display))")
     }
 }

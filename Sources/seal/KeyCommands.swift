@@ -157,13 +157,8 @@ struct FingerprintCommand: ParsableCommand {
     /// A bundle's fingerprint is its organisation's; it is shown only after the signature
     /// checked out against the organisation key inside it, and says so.
     private func showBundle(_ bytes: [UInt8]) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-              let bodyText = object["body"] as? String, let body = Base64URL.decode(bodyText),
-              let bodyObject = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let orgText = bodyObject["org"] as? String, let org = Base64URL.decode(orgText, count: 32)
-        else { throw CLIError("\(file) is not a readable bundle") }
-        let fp = Fingerprint(of: org)
-        let bundle = try RecipientBundle.verify(bytes, pinned: fp, counters: nil)
+        let bundle = try RecipientBundle.verifySelfSigned(bytes)
+        let fp = bundle.organisation.fingerprint
         print("bundle signed by organisation (compare with the published fingerprint):")
         show(fp, label: nil)
         print("bundle id:   \(bundle.id)")

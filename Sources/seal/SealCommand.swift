@@ -10,21 +10,26 @@ import Glibc
 /// (DESIGN §8). Exit status: 0 success, 1 a user-facing error (one line on stderr),
 /// 2 a usage error.
 @main
-struct Seal: ParsableCommand {
+struct Seal: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seal",
         abstract: "Encrypt, open and manage SealRelay reports and keys.",
         subcommands: [
-            Keygen.self, Credential.self, FingerprintCommand.self, Org.self, Encrypt.self, Open.self,
-            CodenameCommand.self, Scrub.self,
+            Keygen.self, Credential.self, FingerprintCommand.self, Org.self, Encrypt.self, Submit.self,
+            Fetch.self, Open.self, CodenameCommand.self, Scrub.self,
         ]
     )
 
-    static func main() {
+    static func main() async {
         Hardening.apply()
         do {
-            var command = try parseAsRoot()
-            try command.run()
+            let parsed = try parseAsRoot()
+            if var command = parsed as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                var command = parsed
+                try command.run()
+            }
         } catch {
             Glibc.exit(report(error))
         }

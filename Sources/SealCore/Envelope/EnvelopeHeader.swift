@@ -108,7 +108,7 @@ public struct EnvelopeHead: Sendable {
     }
 
     /// Reads the head from the start of a file.
-    static func read(from file: InputFile) throws -> EnvelopeHead {
+    public static func read(from file: InputFile) throws -> EnvelopeHead {
         var buffer = try file.read(upTo: EnvelopeFormat.prefixSize)
         if let head = try parse(buffer) { return head }
         guard buffer.count == EnvelopeFormat.prefixSize else {

@@ -7,11 +7,14 @@ public struct SigningKey: Sendable {
     public enum Kind: Sendable {
         case organisation
         case fetchCredential(name: String)
+        /// A relay's own key, for authenticating to an upstream relay.
+        case relay
 
         var secretType: String {
             switch self {
             case .organisation: return "sealrelay-org-secret"
             case .fetchCredential: return "sealrelay-fetch-secret"
+            case .relay: return "sealrelay-relay-secret"
             }
         }
 
@@ -19,6 +22,7 @@ public struct SigningKey: Sendable {
             switch self {
             case .organisation: return "sealrelay-org-public"
             case .fetchCredential: return "sealrelay-fetch-public"
+            case .relay: return "sealrelay-relay-public"
             }
         }
 
@@ -62,13 +66,17 @@ public struct SigningKey: Sendable {
         return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) + [0x0A]
     }
 
-    /// Reads an org or fetch secret key, whichever `expected` names.
+    /// Reads an org or fetch secret key, whichever `organisation` names.
     public static func read(path: String, organisation: Bool, passphrase: () throws -> Passphrase?) throws -> SigningKey {
+        try read(path: path, kind: organisation ? .organisation : .fetchCredential(name: ""), passphrase: passphrase)
+    }
+
+    /// Reads a secret key of `kind`; a fetch credential's name comes from the file.
+    public static func read(path: String, kind: Kind, passphrase: () throws -> Passphrase?) throws -> SigningKey {
         let bytes = try InputFile.readAll(path: path, limit: SecretKeyFile.maxFileSize)
-        let type = organisation ? Kind.organisation.secretType : Kind.fetchCredential(name: "").secretType
-        let file = try SecretKeyFile.decode(bytes, expectedType: type, secretNames: ["ed25519": 32], passphrase: passphrase)
+        let file = try SecretKeyFile.decode(bytes, expectedType: kind.secretType, secretNames: ["ed25519": 32], passphrase: passphrase)
         guard let seed = file.secrets["ed25519"] else { throw KeyError.malformed("missing ed25519") }
-        if organisation { return try SigningKey(kind: .organisation, seed: seed) }
+        guard case .fetchCredential = kind else { return try SigningKey(kind: kind, seed: seed) }
         guard let name = file.publicFields["name"] else { throw KeyError.malformed("missing name") }
         return try SigningKey(kind: .fetchCredential(name: name), seed: seed)
     }

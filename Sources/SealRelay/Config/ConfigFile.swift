@@ -1,0 +1,107 @@
+import Foundation
+import SealCore
+
+/// The `relay.conf` format: `key = value` lines, `#` comments, values optionally quoted,
+/// keys that may repeat (credential). Small on purpose: an operator reads it over SSH.
+extension RelayConfig {
+    public static func load(path: String) throws -> RelayConfig {
+        let bytes = try InputFile.readAll(path: path, limit: 1 << 20)
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw ConfigError("\(path) is not UTF-8 text") }
+        var config = RelayConfig.defaults
+        config.directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let eq = line.firstIndex(of: "=") else { throw ConfigError("\(path):\(number + 1): expected key = value") }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            func int() throws -> Int {
+                guard let n = Int(value.replacingOccurrences(of: "_", with: "")) else {
+                    throw ConfigError("\(path):\(number + 1): \(key) must be a whole number")
+                }
+                return n
+            }
+            func hostPort() throws -> HostPort {
+                guard let hp = HostPort(value) else { throw ConfigError("\(path):\(number + 1): \(key) must be HOST:PORT") }
+                return hp
+            }
+            switch key {
+            case "listen": config.listen = try hostPort()
+            case "onion_listen": config.onionListen = value.isEmpty ? nil : try hostPort()
+            case "admin_listen": config.adminListen = try hostPort()
+            case "hostname": config.hostname = value
+            case "tls_certificate": config.tlsCertificate = value
+            case "tls_key": config.tlsKey = value
+            case "bundle": config.bundle = value
+            case "credential": config.credentials.append(value)
+            case "spool": config.spool = value
+            case "max_envelope_bytes": config.maxEnvelopeBytes = try int()
+            case "max_spool_bytes": config.maxSpoolBytes = try int()
+            case "max_envelopes": config.maxEnvelopes = try int()
+            case "expiry_days": config.expiryDays = try int()
+            case "expiry_jitter_days": config.expiryJitterDays = try int()
+            case "signature_window_seconds": config.signatureWindowSeconds = try int()
+            case "max_connections": config.maxConnections = try int()
+            case "idle_timeout_seconds": config.idleTimeoutSeconds = try int()
+            case "request_head_timeout_seconds": config.requestHeadTimeoutSeconds = try int()
+            case "log_level": config.logLevel = value
+            default: throw ConfigError("\(path):\(number + 1): unknown setting \(key)")
+            }
+        }
+        try config.validate()
+        return config
+    }
+
+    /// The commented file `sealrelayd init` writes.
+    public func rendered() -> String {
+        var lines = [
+            "# SealRelay relay configuration. Paths are relative to this file's directory.",
+            "",
+            "# Public HTTPS listener (TLS 1.3 only, no session resumption).",
+            "listen = \(listen)",
+            "# Optional plain-HTTP listener for a Tor onion service; loopback only.",
+            onionListen.map { "onion_listen = \($0)" } ?? "# onion_listen = 127.0.0.1:8080",
+            "# /healthz and /metrics (counts only); loopback only.",
+            "admin_listen = \(adminListen)",
+            "hostname = \(hostname)",
+            "",
+            "# TLS certificate and key (PEM). Point these at e.g. Let's Encrypt files to replace",
+            "# the self-signed pair init made.",
+            "tls_certificate = \(tlsCertificate)",
+            "tls_key = \(tlsKey)",
+            "",
+            "# The organisation-signed recipient bundle served at /v1/bundle.",
+            "bundle = \(bundle)",
+            "# Reviewer fetch credentials (NAME.fetch.pub), one line each. NAME must match the",
+            "# reviewer's name in the bundle.",
+        ]
+        lines += credentials.map { "credential = \($0)" }
+        lines += [
+            "",
+            "# Spool: ciphertext only. When a quota is reached the relay answers 507 and keeps",
+            "# everything it already accepted.",
+            "spool = \(spool)",
+            "max_envelope_bytes = \(maxEnvelopeBytes)",
+            "max_spool_bytes = \(maxSpoolBytes)",
+            "max_envelopes = \(maxEnvelopes)",
+            "# An envelope not acknowledged by all its reviewers is deleted after expiry_days plus",
+            "# a random 0..expiry_jitter_days, so its deletion day does not reveal its arrival day.",
+            "expiry_days = \(expiryDays)",
+            "expiry_jitter_days = \(expiryJitterDays)",
+            "",
+            "# Reviewer request signatures older or newer than this are refused (replay window).",
+            "signature_window_seconds = \(signatureWindowSeconds)",
+            "max_connections = \(maxConnections)",
+            "# A connection that goes quiet this long is closed (also mid-upload).",
+            "idle_timeout_seconds = \(idleTimeoutSeconds)",
+            "# A connection must deliver its first request head this soon after connecting, so",
+            "# clients dribbling a byte a second cannot hold connection slots.",
+            "request_head_timeout_seconds = \(requestHeadTimeoutSeconds)",
+            "# Logs never contain addresses, headers or request times at any level.",
+            "log_level = \(logLevel)",
+            "",
+        ]
+        return lines.joined(separator: "\n")
+    }
+}

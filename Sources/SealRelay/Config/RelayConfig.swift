@@ -1,0 +1,98 @@
+import Foundation
+import SealCore
+
+/// Everything `sealrelayd run` needs, read from `relay.conf`. Paths are relative to the
+/// directory holding the config file, so a state directory can be moved as a whole.
+public struct RelayConfig: Sendable {
+    public var directory: String
+    public var listen: HostPort
+    /// Plain HTTP for a Tor onion service; must be a loopback address.
+    public var onionListen: HostPort?
+    /// /healthz and /metrics; must be a loopback address.
+    public var adminListen: HostPort
+    public var hostname: String
+    public var tlsCertificate: String
+    public var tlsKey: String
+    public var bundle: String
+    public var credentials: [String]
+    public var spool: String
+    public var maxEnvelopeBytes: Int
+    public var maxSpoolBytes: Int
+    public var maxEnvelopes: Int
+    public var expiryDays: Int
+    public var expiryJitterDays: Int
+    public var signatureWindowSeconds: Int
+    public var maxConnections: Int
+    public var idleTimeoutSeconds: Int
+    /// Time a connection gets to deliver its first request head (TLS handshake included).
+    public var requestHeadTimeoutSeconds: Int
+    public var logLevel: String
+
+    public static let defaults = RelayConfig(
+        directory: ".", listen: HostPort(host: "0.0.0.0", port: 8443), onionListen: nil,
+        adminListen: HostPort(host: "127.0.0.1", port: 9443), hostname: "localhost",
+        tlsCertificate: "tls/cert.pem", tlsKey: "tls/key.pem", bundle: "bundle.json", credentials: [],
+        spool: "spool", maxEnvelopeBytes: 2 << 30, maxSpoolBytes: 20 << 30, maxEnvelopes: 100_000,
+        expiryDays: 30, expiryJitterDays: 7, signatureWindowSeconds: 120, maxConnections: 1024,
+        idleTimeoutSeconds: 60, requestHeadTimeoutSeconds: 20, logLevel: "notice")
+
+    public func path(_ relative: String) -> String {
+        relative.hasPrefix("/") ? relative : "\(directory)/\(relative)"
+    }
+
+    /// Refuses settings that would break the metadata policy or make no sense.
+    public func validate() throws {
+        if let onion = onionListen, !onion.isLoopback {
+            throw ConfigError("onion_listen must be a loopback address (127.0.0.0/8 or ::1): it serves plain HTTP")
+        }
+        guard adminListen.isLoopback else { throw ConfigError("admin_listen must be a loopback address") }
+        guard maxEnvelopeBytes > 0, maxSpoolBytes >= maxEnvelopeBytes, maxEnvelopes > 0 else {
+            throw ConfigError("quotas must be positive and max_spool_bytes at least max_envelope_bytes")
+        }
+        guard expiryDays > 0, expiryJitterDays >= 0 else { throw ConfigError("expiry_days must be positive") }
+        guard signatureWindowSeconds > 0, signatureWindowSeconds <= 3600 else {
+            throw ConfigError("signature_window_seconds must be between 1 and 3600")
+        }
+        guard maxConnections > 0, idleTimeoutSeconds > 0, requestHeadTimeoutSeconds > 0 else { throw ConfigError("connection limits must be positive") }
+    }
+}
+
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// "HOST:PORT" or "[V6]:PORT".
+    public init?(_ text: String) {
+        let host: Substring
+        let port: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { return nil }
+            port = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, let p = Int(port), (0...65535).contains(p) else { return nil }
+        self.host = String(host)
+        self.port = p
+    }
+
+    public var isLoopback: Bool {
+        host == "::1" || host == "localhost" || host.split(separator: ".").first == "127"
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}

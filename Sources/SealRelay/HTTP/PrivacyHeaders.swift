@@ -1,0 +1,29 @@
+import HTTPTypes
+import Hummingbird
+
+/// Response headers every public answer carries (DESIGN §7): nothing cached, no referrer
+/// sent onwards, nothing loaded from anywhere else, no way to frame the page.
+struct PrivacyHeaders<Context: RequestContext>: RouterMiddleware {
+    static var contentSecurityPolicy: String {
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; "
+            + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
+        response.headers[.cacheControl] = "no-store"
+        response.headers[.init("Referrer-Policy")!] = "no-referrer"
+        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        response.headers[.init("X-Content-Type-Options")!] = "nosniff"
+        response.headers[.init("Cross-Origin-Resource-Policy")!] = "same-origin"
+        response.headers[.eTag] = nil
+        response.headers[.setCookie] = nil
+        response.headers[.server] = nil
+        return response
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SealCore
+
+/// What a source can ask of the relay: the bundle and report intake (DESIGN §5).
+struct PublicRoutes: Sendable {
+    let bundle: RecipientBundle
+    let intake: EnvelopeIntake
+    let metrics: RelayMetrics
+    let spool: Spool
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/v1/bundle") { _, _ in getBundle() }
+        router.post("/v1/reports") { request, _ in await postReport(request) }
+    }
+
+    func getBundle() -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: bundle.fileBytes)))
+    }
+
+    func postReport(_ request: Request) async -> Response {
+        do {
+            let id = try await intake.receive(request.body)
+            metrics.accepted.increment()
+            metrics.updateSpool(count: await spool.count, bytes: await spool.bytes)
+            return APIResponse.json(.accepted, ["receipt": id.description])
+        } catch let error as IntakeError {
+            switch error {
+            case .malformed(let why):
+                metrics.rejectedMalformed.increment()
+                return APIResponse.error(.badRequest, why)
+            case .spool(.tooLarge):
+                metrics.rejectedTooLarge.increment()
+                return APIResponse.error(.contentTooLarge, error.description)
+            case .spool(.full), .spool(.io):
+                metrics.rejectedFull.increment()
+                return APIResponse.error(.insufficientStorageStatus, error.description)
+            }
+        } catch {
+            // The client went away mid-body, or the server is shutting down.
+            metrics.rejectedMalformed.increment()
+            return APIResponse.error(.badRequest, "the upload did not complete")
+        }
+    }
+}

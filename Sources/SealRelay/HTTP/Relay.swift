@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SealCore
+import ServiceLifecycle
+
+/// The relay: its state (bundle, credentials, spool, TLS context) and the services that
+/// serve it: the public TLS listener, an optional loopback listener for a Tor onion
+/// service, the loopback admin listener, and the expiry sweeper.
+public struct Relay: Sendable {
+    public enum Listener: String, Sendable { case tls, onion, admin }
+
+    public let config: RelayConfig
+    public let bundle: RecipientBundle
+    public let spool: Spool
+    public let metrics = RelayMetrics()
+    let credentials: [String: ReviewerCredential]
+    let tlsContext: NIOSSLContext
+    let logger: Logger
+
+    public init(config: RelayConfig, logger: Logger) throws {
+        try config.validate()
+        self.config = config
+        self.logger = logger
+        let bundleBytes = try InputFile.readAll(path: config.path(config.bundle), limit: 1 << 20)
+        self.bundle = try RecipientBundle.verifySelfSigned(bundleBytes)
+        self.credentials = try ReviewerCredential.load(paths: config.credentials.map(config.path), bundle: bundle)
+        self.tlsContext = try HardenedTLS.makeContext(certificatePath: config.path(config.tlsCertificate),
+                                                      keyPath: config.path(config.tlsKey))
+        self.spool = try Spool(directory: config.path(config.spool),
+                               quotas: .init(maxEnvelopeBytes: config.maxEnvelopeBytes, maxSpoolBytes: config.maxSpoolBytes,
+                                             maxEnvelopes: config.maxEnvelopes),
+                               expiryDays: config.expiryDays, expiryJitterDays: config.expiryJitterDays)
+    }
+
+    /// The router every public listener shares.
+    func publicRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: PrivacyHeaders())
+        let kids = Set(bundle.reviewers.map(\.kid))
+        let intake = EnvelopeIntake(spool: spool, recipients: { kids }, threadPool: .singleton)
+        PublicRoutes(bundle: bundle, intake: intake, metrics: metrics, spool: spool).register(on: router)
+        let authenticator = RequestAuthenticator(credentials: credentials, windowSeconds: config.signatureWindowSeconds)
+        ReviewerRoutes(spool: spool, authenticator: authenticator, metrics: metrics, fileIO: FileIO()).register(on: router)
+        return router
+    }
+
+    func adminRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/metrics") { [metrics, spool] _, _ in
+            metrics.updateSpool(count: await spool.count, bytes: await spool.bytes)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+        return router
+    }
+
+    /// - Parameter onListening: told each listener's bound port (tests bind port 0).
+    public func services(onListening: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }) -> [any Service] {
+        let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(config.idleTimeoutSeconds)))
+        let headDeadline = TimeAmount.seconds(Int64(config.requestHeadTimeoutSeconds))
+        let router = publicRouter()
+        func configuration(_ hp: HostPort, connections: Int) -> ApplicationConfiguration {
+            ApplicationConfiguration(address: .hostname(hp.host, port: hp.port), serverName: nil,
+                                     availableConnectionsDelegate: MaximumAvailableConnections(connections))
+        }
+        func announce(_ listener: Listener) -> @Sendable (any Channel) async -> Void {
+            { channel in await onListening(listener, channel.localAddress?.port ?? 0) }
+        }
+        var services: [any Service] = [
+            Application(router: router, server: PublicListener.builder(tls: tlsContext, headDeadline: headDeadline, configuration: http1),
+                        configuration: configuration(config.listen, connections: config.maxConnections),
+                        onServerRunning: announce(.tls), logger: logger),
+            Application(router: adminRouter(), server: .http1(configuration: http1),
+                        configuration: configuration(config.adminListen, connections: 16),
+                        onServerRunning: announce(.admin), logger: logger),
+            SpoolSweeper(spool: spool, metrics: metrics),
+        ]
+        if let onion = config.onionListen {
+            services.append(Application(router: router, server: PublicListener.builder(tls: nil, headDeadline: headDeadline, configuration: http1),
+                                        configuration: configuration(onion, connections: config.maxConnections),
+                                        onServerRunning: announce(.onion), logger: logger))
+        }
+        return services
+    }
+}
+
+/// Deletes envelopes past their expiry day, at start-up and then every hour.
+struct SpoolSweeper: Service {
+    let spool: Spool
+    let metrics: RelayMetrics
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let removed = await spool.expire()
+            if removed > 0 { metrics.expired.increment(by: Int64(removed)) }
+            metrics.updateSpool(count: await spool.count, bytes: await spool.bytes)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+        }
+    }
+}

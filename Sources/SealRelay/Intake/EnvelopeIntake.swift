@@ -1,0 +1,148 @@
+import Crypto
+import Foundation
+import NIOCore
+import NIOPosix
+import SealCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why an upload was refused, with the status it maps to.
+enum IntakeError: Error, Equatable, CustomStringConvertible {
+    case malformed(String)
+    case spool(SpoolError)
+
+    var description: String {
+        switch self {
+        case .malformed(let why): return why
+        case .spool(let e): return e.description
+        }
+    }
+}
+
+/// Receives one envelope from a request body: validates it as it streams (DESIGN §3, what
+/// can be checked without a key), writes it to a private temporary file, and makes it
+/// durable (fsync, rename, fsync of the directory) before it counts as accepted.
+struct EnvelopeIntake: Sendable {
+    let spool: Spool
+    let recipients: @Sendable () -> Set<KeyID>
+    let threadPool: NIOThreadPool
+
+    func receive<Body: AsyncSequence>(_ body: Body) async throws -> EnvelopeID where Body.Element == ByteBuffer {
+        let reservation: Spool.Reservation
+        do { reservation = try await spool.reserve() } catch let e as SpoolError { throw IntakeError.spool(e) }
+        let file: PartialFile
+        do {
+            file = try PartialFile(directory: spool.incomingDirectory)
+        } catch {
+            await spool.release(reservation)
+            throw IntakeError.spool(.io("cannot create a file"))
+        }
+        do {
+            let (id, head, size) = try await stream(body, into: file, reservation: reservation)
+            let expiry = await spool.expiryDate()
+            let final = "\(spool.envelopeDirectory)/\(id.fileName)"
+            try await threadPool.runIfActive { try file.commit(to: final, times: expiry) }
+            await spool.register(reservation, id: id, recipients: Set(head.header.kids), size: size, expiry: expiry)
+            return id
+        } catch {
+            await spool.release(reservation)
+            file.discard()
+            switch error {
+            case let e as IntakeError: throw e
+            case let e as SpoolError: throw IntakeError.spool(e)
+            case let e as EnvelopeError: throw IntakeError.malformed(e.description)
+            default: throw error
+            }
+        }
+    }
+
+    private func stream<Body: AsyncSequence>(_ body: Body, into file: PartialFile, reservation: Spool.Reservation)
+        async throws -> (EnvelopeID, EnvelopeHead, Int) where Body.Element == ByteBuffer {
+        var hasher = SHA256()
+        var total = 0
+        var head: EnvelopeHead?
+        var headBytes: [UInt8] = []
+        for try await buffer in body {
+            total += buffer.readableBytes
+            try await spool.charge(reservation, total: total)
+            try buffer.withUnsafeReadableBytes { bytes in
+                hasher.update(bufferPointer: bytes)
+                try file.write(bytes)
+                if head == nil { headBytes += bytes }
+            }
+            if head == nil, let parsed = try EnvelopeHead.parse(headBytes) {
+                try parsed.requireRecipients(in: recipients())
+                head = parsed
+                headBytes = []
+            }
+        }
+        guard let head else { throw IntakeError.malformed("envelope is truncated inside its header") }
+        try Self.checkPayloadLength(total - head.length)
+        return (EnvelopeID(digest: hasher.finalize()), head, total)
+    }
+
+    /// The payload's length alone says whether it can be a padded report: whole 64 KiB
+    /// chunks plus one shorter final chunk, carrying a Padmé length of at least 16 KiB.
+    static func checkPayloadLength(_ payload: Int) throws {
+        let wire = EnvelopeFormat.chunkSize + EnvelopeFormat.tagSize
+        let full = payload / wire
+        let rest = payload % wire
+        guard rest == 0 || rest > EnvelopeFormat.tagSize else {
+            throw IntakeError.malformed("envelope payload is truncated or has trailing bytes")
+        }
+        let plaintext = full * EnvelopeFormat.chunkSize + (rest == 0 ? 0 : rest - EnvelopeFormat.tagSize)
+        guard plaintext >= Padme.minimumReportSize, Padme.padded(plaintext) == plaintext else {
+            throw IntakeError.malformed("envelope payload length is not that of a padded report")
+        }
+    }
+}
+
+/// An upload's bytes on their way to disk, under a random name in `incoming/`, which
+/// start-up empties: a file there was never acknowledged to anyone.
+final class PartialFile: @unchecked Sendable {
+    private let fd: Int32
+    let path: String
+    private var done = false
+
+    init(directory: String) throws {
+        path = "\(directory)/\(Base64URL.encode(SecureBytes.random(count: 12).withUnsafeBytes { Array($0) })).partial"
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SpoolError.io("cannot create a file") }
+    }
+
+    deinit {
+        close(fd)
+        if !done { unlink(path) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw errno == ENOSPC || errno == EDQUOT ? SpoolError.full : SpoolError.io("write failed")
+            }
+            offset += n
+        }
+    }
+
+    /// fsync, normalise times, rename into place, fsync the directory. Blocking: run it
+    /// on a thread pool.
+    func commit(to final: String, times: Date) throws {
+        guard fsync(fd) == 0 else { throw errno == ENOSPC ? SpoolError.full : SpoolError.io("fsync failed") }
+        FileTimes.set(path, to: times)
+        guard rename(path, final) == 0 else { throw SpoolError.io("rename failed") }
+        done = true
+        let dir = URL(fileURLWithPath: final).deletingLastPathComponent().path
+        FileTimes.normaliseDirectory(dir)
+        do { try FileSystem.syncDirectory(dir) } catch { throw SpoolError.io("directory fsync failed") }
+    }
+
+    func discard() {
+        if !done { unlink(path) }
+        done = true
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import SealCore
+
+/// `sealrelayd init`: lays out a state directory: config, bundle, credentials, relay key,
+/// and a self-signed TLS pair unless the operator brings their own.
+public enum RelaySetup {
+    public struct Options: Sendable {
+        public var directory: String
+        public var bundlePath: String
+        public var credentialPaths: [String]
+        public var listen: HostPort
+        public var hostname: String
+        public var certificatePath: String?
+        public var keyPath: String?
+        public var onionListen: HostPort?
+        public var adminListen: HostPort
+
+        public init(directory: String, bundlePath: String, credentialPaths: [String], listen: HostPort, hostname: String,
+                    certificatePath: String? = nil, keyPath: String? = nil, onionListen: HostPort? = nil,
+                    adminListen: HostPort = RelayConfig.defaults.adminListen) {
+            self.directory = directory
+            self.bundlePath = bundlePath
+            self.credentialPaths = credentialPaths
+            self.listen = listen
+            self.hostname = hostname
+            self.certificatePath = certificatePath
+            self.keyPath = keyPath
+            self.onionListen = onionListen
+            self.adminListen = adminListen
+        }
+    }
+
+    /// Returns the path of the config file written.
+    @discardableResult
+    public static func initialise(_ o: Options) throws -> String {
+        let dir = URL(fileURLWithPath: o.directory).standardizedFileURL.path
+        let configPath = "\(dir)/relay.conf"
+        guard !FileManager.default.fileExists(atPath: configPath) else {
+            throw ConfigError("\(configPath) already exists; refusing to overwrite a relay")
+        }
+        guard (o.certificatePath == nil) == (o.keyPath == nil) else {
+            throw ConfigError("give both --tls-certificate and --tls-key, or neither")
+        }
+        try FileSystem.makePrivateDirectory(dir)
+        let bundleBytes = try InputFile.readAll(path: o.bundlePath, limit: 1 << 20)
+        let bundle = try RecipientBundle.verifySelfSigned(bundleBytes)
+        try AtomicFile.write(bundleBytes, to: "\(dir)/bundle.json")
+
+        var config = RelayConfig.defaults
+        config.directory = dir
+        config.listen = o.listen
+        config.hostname = o.hostname
+        config.onionListen = o.onionListen
+        config.adminListen = o.adminListen
+        try FileSystem.makePrivateDirectory("\(dir)/credentials")
+        for path in o.credentialPaths {
+            let key = try VerifyingKey.read(path: path, organisation: false)
+            guard let name = key.name, bundle.reviewers.contains(where: { $0.name == name }) else {
+                throw ConfigError("\(path) names no reviewer of the bundle")
+            }
+            let target = "credentials/\(name).fetch.pub"
+            try AtomicFile.write(InputFile.readAll(path: path, limit: 1 << 16), to: "\(dir)/\(target)")
+            config.credentials.append(target)
+        }
+
+        let relayKey = try SigningKey.generate(.relay)
+        try AtomicFile.write(relayKey.encoded(passphrase: nil), to: "\(dir)/relay.seckey", mode: 0o600)
+        try AtomicFile.write(relayKey.encodedPublic(), to: "\(dir)/relay.pub")
+
+        if let cert = o.certificatePath, let key = o.keyPath {
+            config.tlsCertificate = URL(fileURLWithPath: cert).standardizedFileURL.path
+            config.tlsKey = URL(fileURLWithPath: key).standardizedFileURL.path
+        } else {
+            try FileSystem.makePrivateDirectory("\(dir)/tls")
+            let pair = try SelfSignedCertificate.make(hostname: o.hostname)
+            try AtomicFile.write(Array(pair.certificatePEM.utf8), to: "\(dir)/tls/cert.pem")
+            try AtomicFile.write(Array(pair.keyPEM.utf8), to: "\(dir)/tls/key.pem", mode: 0o600)
+        }
+        try config.validate()
+        try AtomicFile.write(Array(config.rendered().utf8), to: configPath, mode: 0o600)
+        return configPath
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import SealCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The durable queue of ciphertext (DESIGN §6): one `ID.seal` file per envelope, plus an
+/// `ID.acks` file listing the reviewers' kids that acknowledged it. Nothing about senders
+/// is stored; the only time kept is the expiry day, as the file's modification time.
+///
+/// The actor owns the in-memory index and the quotas; the slow, blocking work (streaming,
+/// fsync) happens outside it, in `EnvelopeIntake`, and is registered here when durable.
+public actor Spool {
+    public struct Quotas: Sendable {
+        public var maxEnvelopeBytes: Int
+        public var maxSpoolBytes: Int
+        public var maxEnvelopes: Int
+
+        public init(maxEnvelopeBytes: Int, maxSpoolBytes: Int, maxEnvelopes: Int) {
+            self.maxEnvelopeBytes = maxEnvelopeBytes
+            self.maxSpoolBytes = maxSpoolBytes
+            self.maxEnvelopes = maxEnvelopes
+        }
+    }
+
+    struct Entry {
+        let recipients: Set<KeyID>
+        var acknowledged: Set<KeyID>
+        let size: Int
+        let expiry: Date
+    }
+
+    /// An upload in progress: its share of the quotas until it is registered or released.
+    struct Reservation: Hashable {
+        let number: Int
+    }
+
+    nonisolated let incomingDirectory: String
+    nonisolated let envelopeDirectory: String
+    nonisolated let quotas: Quotas
+    let expiryDays: Int
+    let expiryJitterDays: Int
+    private var entries: [EnvelopeID: Entry] = [:]
+    private var reservations: [Reservation: Int] = [:]
+    private var nextReservation = 0
+    private var storedBytes = 0
+
+    public init(directory: String, quotas: Quotas, expiryDays: Int, expiryJitterDays: Int) throws {
+        self.incomingDirectory = "\(directory)/incoming"
+        self.envelopeDirectory = "\(directory)/envelopes"
+        self.quotas = quotas
+        self.expiryDays = expiryDays
+        self.expiryJitterDays = expiryJitterDays
+        try FileSystem.makePrivateDirectory(incomingDirectory)
+        try FileSystem.makePrivateDirectory(envelopeDirectory)
+        // Start-up: an upload that was cut off (crash, kill -9, power loss) never got its
+        // 202, so its partial bytes go; everything renamed into place was acknowledged.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: incomingDirectory)) ?? [] {
+            unlink("\(incomingDirectory)/\(name)")
+        }
+        var loaded: [EnvelopeID: Entry] = [:]
+        var bytes = 0
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: envelopeDirectory)) ?? []
+        for name in names where name.hasSuffix(".seal") {
+            let path = "\(envelopeDirectory)/\(name)"
+            guard let id = EnvelopeID(String(name.dropLast(5))), let entry = Self.loadEntry(path: path) else {
+                // Not something this relay wrote: keep it out of every inbox, but do not
+                // delete what an operator may want to inspect.
+                continue
+            }
+            loaded[id] = entry
+            bytes += entry.size
+        }
+        for name in names where name.hasSuffix(".acks") {
+            if let id = EnvelopeID(String(name.dropLast(5))), var entry = loaded[id] {
+                entry.acknowledged = Self.loadAcks("\(envelopeDirectory)/\(name)")
+                loaded[id] = entry
+            } else {
+                unlink("\(envelopeDirectory)/\(name)")
+            }
+        }
+        self.entries = loaded
+        self.storedBytes = bytes
+    }
+
+    private static func loadEntry(path: String) -> Entry? {
+        guard let file = try? InputFile(path: path), let head = try? EnvelopeHead.read(from: file),
+              let size = try? file.size() else { return nil }
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Entry(recipients: Set(head.header.kids), acknowledged: [], size: size,
+                     expiry: Date(timeIntervalSince1970: TimeInterval(st.st_mtim.tv_sec)))
+    }
+
+    private static func loadAcks(_ path: String) -> Set<KeyID> {
+        guard let bytes = try? InputFile.readAll(path: path, limit: 1 << 16),
+              let list = try? JSONDecoder().decode([String].self, from: Data(bytes)) else { return [] }
+        return Set(list.compactMap(KeyID.init(base64URL:)))
+    }
+
+    // MARK: intake
+
+    public var count: Int { entries.count }
+    public var bytes: Int { storedBytes }
+
+    /// Claims room for one more envelope, or refuses with `.full`.
+    func reserve() throws -> Reservation {
+        guard entries.count + reservations.count < quotas.maxEnvelopes,
+              storedBytes + reservations.values.reduce(0, +) < quotas.maxSpoolBytes
+        else { throw SpoolError.full }
+        nextReservation += 1
+        let r = Reservation(number: nextReservation)
+        reservations[r] = 0
+        return r
+    }
+
+    /// Accounts for `total` bytes received so far on an upload.
+    func charge(_ r: Reservation, total: Int) throws {
+        guard total <= quotas.maxEnvelopeBytes else { throw SpoolError.tooLarge(quotas.maxEnvelopeBytes) }
+        let others = reservations.filter { $0.key != r }.values.reduce(0, +)
+        guard storedBytes + others + total <= quotas.maxSpoolBytes else { throw SpoolError.full }
+        reservations[r] = total
+    }
+
+    func release(_ r: Reservation) {
+        reservations[r] = nil
+    }
+
+    /// The day, with jitter, on which an envelope arriving today is deleted unread.
+    func expiryDate(now: Date = Date()) -> Date {
+        let today = floor(now.timeIntervalSince1970 / 86400) * 86400
+        let days = expiryDays + Int.random(in: 0...expiryJitterDays)
+        return Date(timeIntervalSince1970: today + Double(days) * 86400)
+    }
+
+    /// Records an envelope whose file is already durable under its final name.
+    func register(_ r: Reservation, id: EnvelopeID, recipients: Set<KeyID>, size: Int, expiry: Date) {
+        reservations[r] = nil
+        guard entries[id] == nil else { return }  // the same bytes uploaded twice
+        entries[id] = Entry(recipients: recipients, acknowledged: [], size: size, expiry: expiry)
+        storedBytes += size
+    }
+
+    // MARK: reviewers
+
+    /// The envelopes addressed to any of `kids` that these kids have not all acknowledged,
+    /// in random order so the listing says nothing about arrival order.
+    func inbox(for kids: Set<KeyID>) -> [(id: EnvelopeID, size: Int)] {
+        entries.filter { !$0.value.recipients.intersection(kids).subtracting($0.value.acknowledged).isEmpty }
+            .map { (id: $0.key, size: $0.value.size) }
+            .shuffled()
+    }
+
+    func path(of id: EnvelopeID, for kids: Set<KeyID>) -> String? {
+        guard let entry = entries[id], !entry.recipients.intersection(kids).subtracting(entry.acknowledged).isEmpty else {
+            return nil
+        }
+        return "\(envelopeDirectory)/\(id.fileName)"
+    }
+
+    /// Records that `kids` will not be sent `id` again; deletes it once every addressed
+    /// kid acknowledged. Returns false if it was not in their inbox.
+    func acknowledge(_ id: EnvelopeID, by kids: Set<KeyID>) throws -> Bool {
+        guard var entry = entries[id] else { return false }
+        let mine = entry.recipients.intersection(kids).subtracting(entry.acknowledged)
+        guard !mine.isEmpty else { return false }
+        entry.acknowledged.formUnion(mine)
+        if entry.acknowledged.isSuperset(of: entry.recipients) {
+            remove(id)
+        } else {
+            let list = entry.acknowledged.map(\.base64URL).sorted()
+            let path = "\(envelopeDirectory)/\(id.acksName)"
+            try AtomicFile.write(try JSONEncoder().encode(list), to: path, mode: 0o600, replaceExisting: true)
+            FileTimes.set(path, to: entry.expiry)
+            FileTimes.normaliseDirectory(envelopeDirectory)
+            entries[id] = entry
+        }
+        return true
+    }
+
+    private func remove(_ id: EnvelopeID) {
+        guard let entry = entries.removeValue(forKey: id) else { return }
+        storedBytes -= entry.size
+        unlink("\(envelopeDirectory)/\(id.fileName)")
+        unlink("\(envelopeDirectory)/\(id.acksName)")
+        FileTimes.normaliseDirectory(envelopeDirectory)
+        try? FileSystem.syncDirectory(envelopeDirectory)
+    }
+
+    /// Deletes every envelope whose expiry day has passed; returns how many.
+    @discardableResult
+    func expire(now: Date = Date()) -> Int {
+        let due = entries.filter { $0.value.expiry <= now }.map(\.key)
+        due.forEach(remove)
+        return due.count
+    }
+}
+
+/// File times are the one place a spool could leak arrival times; every file and
+/// directory the spool touches gets a day-resolution (or fixed) time instead.
+enum FileTimes {
+    static func set(_ path: String, to date: Date) {
+        let seconds = Int(date.timeIntervalSince1970)
+        var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
+        _ = utimensat(AT_FDCWD, path, &times, 0)
+    }
+
+    /// Directories change time with every entry; they are reset to the epoch.
+    static func normaliseDirectory(_ path: String) {
+        set(path, to: Date(timeIntervalSince1970: 0))
+    }
+}

@@ -1,0 +1,418 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import SealCore
+
+/// The relay's HTTP API v1 (DESIGN §5) as the CLI uses it.
+///
+/// What it sends: the request line, `Host`, `User-Agent: seal` (fixed, never the system or
+/// a version), `Content-Type`/`Content-Length` on uploads and, on reviewer routes, the two
+/// RFC 9421 signature headers. No cookies are kept, no redirect is followed (a relay cannot
+/// bounce a source to another host or to plain HTTP), and responses are never decompressed.
+final class RelayClient: Sendable {
+    let endpoint: RelayEndpoint
+    let proxy: RelayProxy?
+    let caPath: String?
+    private let eventLoop: any EventLoop
+    private let http: HTTPClient
+
+    /// Direct connections: a relay that does not answer within this fails fast (and a TLS
+    /// handshake that fails is reported at once, not after retries).
+    static let directConnectTimeout = TimeAmount.seconds(5)
+    /// Through Tor, the SOCKS reply waits for a circuit to the relay (often 5-30 s for an
+    /// onion service), and AsyncHTTPClient counts that as part of connecting.
+    static let proxiedConnectTimeout = TimeAmount.seconds(90)
+    /// Longest silence while waiting for an answer: after the last upload byte the relay
+    /// still has to fsync the envelope before it answers 202.
+    static let readTimeout = TimeAmount.seconds(120)
+    /// Longest time the relay may refuse to take more upload bytes (AsyncHTTPClient's own
+    /// write timeout only measures our idleness; `FileUploadBody.watch` measures the relay's).
+    static let writeTimeout = TimeAmount.seconds(120)
+    static func stallLimitSeconds(proxied: Bool) -> Int { proxied ? 180 : 120 }
+
+    static let maxBundleSize = 1 << 20
+    static let maxJSONSize = 8 << 20
+    static let maxErrorSize = 16 << 10
+
+    private init(endpoint: RelayEndpoint, proxy: RelayProxy?, caPath: String?, eventLoop: any EventLoop, http: HTTPClient) {
+        self.endpoint = endpoint
+        self.proxy = proxy
+        self.caPath = caPath
+        self.eventLoop = eventLoop
+        self.http = http
+    }
+
+    /// Runs `body` with a client and shuts the client down afterwards, on every path.
+    static func with<T>(_ options: RelayOptions, _ body: (RelayClient) async throws -> T) async throws -> T {
+        let endpoint = try options.endpoint()
+        let proxy = try options.proxySetting()
+        var configuration = HTTPClient.Configuration()
+        if endpoint.scheme == .https {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.minimumTLSVersion = .tlsv13
+            tls.shutdownTimeout = .seconds(1)
+            if let ca = options.ca {
+                let certificates: [NIOSSLCertificate]
+                do {
+                    certificates = try NIOSSLCertificate.fromPEMFile(ca)
+                } catch {
+                    throw CLIError("--ca \(ca): cannot read a PEM certificate from it")
+                }
+                guard !certificates.isEmpty else { throw CLIError("--ca \(ca): the file holds no PEM certificate") }
+                tls.trustRoots = .certificates(certificates)
+            }
+            configuration.tlsConfiguration = tls
+        }
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        configuration.httpVersion = .http1Only
+        configuration.timeout = HTTPClient.Configuration.Timeout(
+            connect: proxy == nil ? directConnectTimeout : proxiedConnectTimeout,
+            read: readTimeout, write: writeTimeout)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.idleTimeout = .seconds(30)
+        if let proxy { configuration.proxy = .socksServer(host: proxy.host, port: proxy.port) }
+
+        // One event loop for all connections: uploads pace themselves against it
+        // (FileUploadBody), and a CLI talking to one relay needs no more.
+        let eventLoop = HTTPClient.defaultEventLoopGroup.next()
+        let http = HTTPClient(eventLoopGroup: eventLoop, configuration: configuration)
+        let client = RelayClient(endpoint: endpoint, proxy: proxy, caPath: options.ca, eventLoop: eventLoop, http: http)
+        let result: T
+        do {
+            result = try await body(client)
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
+        return result
+    }
+
+    // MARK: routes
+
+    /// `GET /v1/bundle`: the bundle file as the organisation signed it (verified by the caller).
+    func bundle() async throws -> [UInt8] {
+        let response = try await send(request("GET", "/v1/bundle"))
+        guard response.status == .ok else {
+            throw try await failure(response, doing: "serve its recipient bundle")
+        }
+        return try await transport { try await Array(buffer: response.body.collect(upTo: Self.maxBundleSize)) }
+    }
+
+    /// `POST /v1/reports`: uploads one envelope, streamed from its file, and checks that the
+    /// receipt names exactly the bytes that were sent. Returns the receipt.
+    func submit(envelope path: String, progressLabel: String?) async throws -> EnvelopeID {
+        let size = try InputFile(path: path).size()
+        let upload = FileUploadBody(path: path, length: size, progressLabel: progressLabel, eventLoop: eventLoop)
+        var request = request("POST", "/v1/reports")
+        request.headers.add(name: "Content-Type", value: "application/octet-stream")
+        request.body = .stream(upload, length: .known(Int64(size)))  // sets Content-Length
+        let post = request
+        let stallLimit = Self.stallLimitSeconds(proxied: proxy != nil)
+        let response: HTTPClientResponse
+        do {
+            response = try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
+                group.addTask { try await self.send(post, transfer: true) }
+                group.addTask {
+                    try await upload.watch(stallLimit: .seconds(stallLimit))
+                    return nil
+                }
+                while let next = try await group.next() {
+                    if let response = next {
+                        group.cancelAll()
+                        return response
+                    }
+                }
+                throw CLIError("internal error: the upload ended without a response")
+            }
+        } catch is FileUploadBody.Stalled {
+            throw RelayTransportError(
+                description: "\(endpoint.hostDisplay) stopped taking the upload for \(stallLimit) s; gave up (nothing was confirmed)")
+        }
+        guard response.status == .accepted else {
+            throw try await failure(response, doing: "accept the report")
+        }
+        let body = try await transport { try await response.body.collect(upTo: Self.maxErrorSize) }
+        struct Receipt: Decodable { var receipt: String }
+        guard let text = try? JSONDecoder().decode(Receipt.self, from: Data(body.readableBytesView)).receipt,
+              let receipt = EnvelopeID(text)
+        else { throw CLIError("\(endpoint.origin) answered 202 without a readable receipt: the report may not have been stored") }
+        guard let sent = upload.sent.id else {
+            throw CLIError("\(endpoint.origin) answered before the whole report was sent: the report was not stored")
+        }
+        guard receipt == sent else {
+            throw CLIError("the relay's receipt \(receipt) does not match the report sent (\(sent)): the relay did not store what was sent")
+        }
+        return receipt
+    }
+
+    struct InboxEntry: Sendable, Equatable {
+        let id: EnvelopeID
+        let size: Int
+    }
+
+    struct Inbox: Sendable {
+        var entries: [InboxEntry] = []
+        /// Entries that cannot be fetched safely (an id that is not an envelope id could
+        /// name any file), each described in one line.
+        var refused: [String] = []
+    }
+
+    /// `GET /v1/inbox`, signed: what is queued for this reviewer. Entries the relay repeats
+    /// are listed once.
+    func inbox(key: SigningKey) async throws -> Inbox {
+        let response = try await send(try signed("GET", "/v1/inbox", key: key))
+        guard response.status == .ok else { throw try await failure(response, doing: "list the inbox") }
+        let body = try await transport { try await response.body.collect(upTo: Self.maxJSONSize) }
+        struct Listing: Decodable {
+            struct Entry: Decodable { var id: String; var size: Int }
+            var envelopes: [Entry]
+        }
+        guard let listing = try? JSONDecoder().decode(Listing.self, from: Data(body.readableBytesView)) else {
+            throw CLIError("\(endpoint.origin) sent an inbox listing that is not {\"envelopes\":[{\"id\",\"size\"}...]}")
+        }
+        var seen = Set<EnvelopeID>()
+        var inbox = Inbox()
+        for entry in listing.envelopes {
+            guard let id = EnvelopeID(entry.id) else {
+                inbox.refused.append("the relay listed \"\(RelayText.clean(String(entry.id.prefix(80))))\", which is not an envelope id (22 base64url characters); skipped")
+                continue
+            }
+            guard entry.size >= 0 else {
+                inbox.refused.append("\(id): the relay listed it with a negative size; skipped")
+                continue
+            }
+            if seen.insert(id).inserted { inbox.entries.append(InboxEntry(id: id, size: entry.size)) }
+        }
+        return inbox
+    }
+
+    enum DownloadOutcome { case stored, gone }
+
+    /// `GET /v1/inbox/{id}`, signed: streams the envelope into `path` through an
+    /// `AtomicFile`, and lets it appear under `path` (synced) only if it has exactly the
+    /// listed size and its bytes hash to `id`. Otherwise nothing is left behind.
+    func download(_ entry: InboxEntry, key: SigningKey, to path: String,
+                  progress: ((Int, Int) -> Void)?) async throws -> DownloadOutcome {
+        let response = try await send(try signed("GET", "/v1/inbox/\(entry.id)", key: key), transfer: true)
+        if response.status == .notFound {
+            _ = try? await response.body.collect(upTo: Self.maxErrorSize)
+            return .gone
+        }
+        guard response.status == .ok else { throw try await failure(response, doing: "send envelope \(entry.id)") }
+        let output = try AtomicFile(path: path, mode: 0o600)
+        var hasher = EnvelopeHasher()
+        try await transport {
+            for try await buffer in response.body {
+                guard hasher.count + buffer.readableBytes <= entry.size else {
+                    throw CLIError("the relay sent more than the \(entry.size) bytes it listed; discarded")
+                }
+                try buffer.withUnsafeReadableBytes { raw in
+                    try output.write(raw)
+                    hasher.update(raw)
+                }
+                progress?(hasher.count, entry.size)
+            }
+        }
+        guard hasher.count == entry.size else {
+            throw CLIError("the relay sent \(hasher.count) of the \(entry.size) bytes it listed; discarded")
+        }
+        let received = EnvelopeID.of(hasher)
+        guard received == entry.id else {
+            throw CLIError("the bytes received hash to \(received), not to their id; discarded")
+        }
+        try output.commit()
+        return .stored
+    }
+
+    /// `DELETE /v1/inbox/{id}`, signed: this reviewer has the envelope safely. A 404 means
+    /// the relay no longer holds it for us, which is the state we asked for.
+    func acknowledge(_ id: EnvelopeID, key: SigningKey) async throws {
+        let response = try await send(try signed("DELETE", "/v1/inbox/\(id)", key: key))
+        switch response.status {
+        case .noContent, .ok, .notFound:
+            _ = try? await response.body.collect(upTo: Self.maxErrorSize)
+        default:
+            throw try await failure(response, doing: "acknowledge envelope \(id)")
+        }
+    }
+
+    // MARK: plumbing
+
+    private func request(_ method: String, _ route: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: endpoint.url(route))
+        request.method = HTTPMethod(rawValue: method)
+        request.headers.replaceOrAdd(name: "User-Agent", value: "seal")
+        return request
+    }
+
+    /// A reviewer request with its own fresh signature (new nonce and timestamp): a
+    /// signature is never reused, not even for a retry.
+    private func signed(_ method: String, _ route: String, key: SigningKey) throws -> HTTPClientRequest {
+        var request = request(method, route)
+        let (input, signature) = try HTTPMessageSignature.sign(method: method, path: endpoint.requestPath(route), with: key)
+        request.headers.add(name: "Signature-Input", value: input)
+        request.headers.add(name: "Signature", value: signature)
+        return request
+    }
+
+    /// Small exchanges (bundle, inbox listing, acknowledgement) must finish within this;
+    /// envelope transfers have no overall deadline (a 1 GiB upload over Tor takes hours)
+    /// and rely on the idle read and write timeouts instead.
+    private var smallExchangeDeadline: TimeAmount { proxy == nil ? .seconds(30) : .seconds(120) }
+
+    private func send(_ request: HTTPClientRequest, transfer: Bool = false) async throws -> HTTPClientResponse {
+        let deadline: NIODeadline = transfer ? .distantFuture : .now() + smallExchangeDeadline
+        return try await transport { try await http.execute(request, deadline: deadline) }
+    }
+
+    /// Runs network work and turns transport errors into one line the person can act on.
+    @discardableResult
+    private func transport<T>(_ work: () async throws -> T) async throws -> T {
+        do {
+            return try await work()
+        } catch let error as CLIError {
+            throw error
+        } catch let error as RelayTransportError {
+            throw error
+        } catch let error as FileError {
+            throw error
+        } catch {
+            throw RelayTransportError(describing: error, endpoint: endpoint, proxy: proxy, caPath: caPath)
+        }
+    }
+
+    /// A refusal from the relay, with its `{"error":"..."}` line (cleaned of anything a
+    /// terminal would interpret) and a hint for the statuses a person can do something about.
+    private func failure(_ response: HTTPClientResponse, doing what: String) async throws -> Error {
+        let body = try? await response.body.collect(upTo: Self.maxErrorSize)
+        struct Refusal: Decodable { var error: String }
+        let reason = body.flatMap { try? JSONDecoder().decode(Refusal.self, from: Data($0.readableBytesView)).error }
+            .map(RelayText.clean)
+        let code = response.status.code
+        var line = "\(endpoint.origin) did not \(what) (HTTP \(code)\(reason.map { ": \($0)" } ?? ""))"
+        switch code {
+        case 401: line += "; check that the relay lists this fetch credential and that this machine's clock is right"
+        case 413: line += "; the relay does not take envelopes this large"
+        case 429, 503: line += "; try again later"
+        case 507: line += "; the relay is full, try again later"
+        default: break
+        }
+        return RelayRefusal(status: Int(code), description: line)
+    }
+}
+
+/// The relay answered, but not with what was asked for.
+struct RelayRefusal: Error, CustomStringConvertible {
+    let status: Int
+    let description: String
+}
+
+/// The connection itself failed: nothing was said by the relay, and later requests in the
+/// same run will most likely fail the same way.
+struct RelayTransportError: Error, CustomStringConvertible {
+    let description: String
+
+    init(description: String) { self.description = description }
+
+    init(describing error: Error, endpoint: RelayEndpoint, proxy: RelayProxy?, caPath: String?) {
+        let host = endpoint.hostDisplay
+        let via = proxy.map { " through the proxy \($0.display)" } ?? ""
+        let text = String(describing: error)
+        let type = String(reflecting: Swift.type(of: error))
+        if let ssl = error as? NIOSSLError, case .handshakeFailed(let inner) = ssl {
+            let detail = String(describing: inner)
+            if detail.contains("CERTIFICATE_VERIFY_FAILED") || detail.localizedCaseInsensitiveContains("certificate") {
+                let hint = caPath.map { "it is not signed by --ca \($0), or does not name \(endpoint.host)" }
+                    ?? "use --ca with the relay's certificate if it is self-signed"
+                description = "TLS handshake with \(host) failed: the certificate is not trusted (\(hint))"
+            } else if detail.contains("PROTOCOL_VERSION") || detail.contains("UNSUPPORTED_PROTOCOL") {
+                description = "TLS handshake with \(host) failed: the relay does not offer TLS 1.3"
+            } else if detail.contains("WRONG_VERSION_NUMBER") {
+                description = "TLS handshake with \(host) failed: it does not answer in TLS (is it an http:// address?)"
+            } else {
+                description = "TLS handshake with \(host) failed: \(Self.boringSSLReason(detail))"
+            }
+        } else if let ssl = error as? NIOSSLExtraError, ssl == .failedToValidateHostname {
+            description = "TLS handshake with \(host) failed: the certificate does not name \(endpoint.host)"
+        } else if error is NIOSSLError {
+            description = "TLS connection to \(host) failed: \(RelayText.clean(text))"
+        } else if let http = error as? HTTPClientError {
+            switch http {
+            case .connectTimeout, .getConnectionFromPoolTimeout:
+                description = "cannot connect to \(host)\(via): no answer in time"
+            case .tlsHandshakeTimeout:
+                description = "TLS handshake with \(host) timed out"
+            case .socksHandshakeTimeout:
+                description = "the SOCKS proxy \(proxy?.display ?? "") did not reach \(host) in time (is Tor running and connected?)"
+            case .readTimeout, .deadlineExceeded:
+                description = "\(host)\(via) stopped answering (timed out)"
+            case .writeTimeout:
+                description = "\(host) stopped taking data (write timeout)"
+            case .remoteConnectionClosed:
+                description = "\(host) closed the connection before answering"
+            default:
+                description = "connection to \(host)\(via) failed: \(RelayText.clean(text))"
+            }
+        } else if type.contains("TooManyBytes") {
+            description = "\(host) sent a much longer answer than this request can have"
+        } else if type.contains("SOCKS") {
+            description = "the SOCKS proxy \(proxy?.display ?? "") could not connect to \(host): \(Self.socksReason(text))"
+        } else if let io = error as? IOError {
+            description = "connection to \(host)\(via) failed: \(String(cString: strerror(io.errnoCode)))"
+        } else if type.hasSuffix("NIOConnectionError") || error is ChannelError {
+            let target = proxy.map { "the SOCKS proxy \($0.display)" } ?? host
+            if text.contains("refused") || text.contains("errno: 111") {
+                description = "cannot connect to \(target): connection refused"
+            } else {
+                description = "cannot connect to \(target): \(RelayText.clean(text))"
+            }
+        } else {
+            description = "connection to \(host)\(via) failed: \(RelayText.clean(text))"
+        }
+    }
+}
+
+extension RelayTransportError {
+    /// NIOSOCKS describes a refusal as "ConnectionFailed(reply: SOCKSServerReply(value: 4))";
+    /// RFC 1928 §6 names the codes.
+    static func socksReason(_ text: String) -> String {
+        let names = [1: "general failure", 2: "not allowed by the proxy's rules", 3: "network unreachable",
+                     4: "host unreachable (for Tor: the onion service is unknown or offline)",
+                     5: "connection refused", 6: "timed out", 7: "command not supported",
+                     8: "address type not supported"]
+        if let range = text.range(of: #"value: (\d+)"#, options: .regularExpression),
+           let code = Int(text[range].dropFirst("value: ".count)) {
+            return names[code].map { "\($0) (SOCKS reply \(code))" } ?? "SOCKS reply \(code)"
+        }
+        return RelayText.clean(text)
+    }
+
+    /// "error:100000f7:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER at FILE:LINE" ->
+    /// "WRONG_VERSION_NUMBER": the part a person can search for, without build paths.
+    static func boringSSLReason(_ detail: String) -> String {
+        let reasons = detail.split(separator: "OPENSSL_internal:").dropFirst().compactMap { part in
+            part.split(separator: " ").first.map { String($0) }
+        }
+        return reasons.isEmpty ? RelayText.clean(detail) : reasons.joined(separator: ", ")
+    }
+}
+
+/// Text that came from the network, made safe to print on one terminal line.
+enum RelayText {
+    static func clean(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars.prefix(300) {
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .unassigned, .surrogate:
+                out.unicodeScalars.append(" ")
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out.trimmingCharacters(in: .whitespaces)
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import SealCore
+import SealRelay
+
+/// `sealrelayd demo`: a complete relay with demo keys in a temporary directory, on
+/// https://127.0.0.1:PORT, and the exact commands to try against it.
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a relay with demo keys and print what to try.")
+
+    @Option(help: "Port for the demo relay.") var port: Int = 8443
+
+    func run() async throws {
+        let dir = NSTemporaryDirectory() + "sealrelay-demo-" + Hex.encode(SecureBytes.random(count: 4).withUnsafeBytes { Array($0) })
+        try FileSystem.makePrivateDirectory(dir)
+        let org = try SigningKey.generate(.organisation)
+        try AtomicFile.write(org.encoded(passphrase: nil), to: "\(dir)/org.seckey", mode: 0o600)
+        try AtomicFile.write(org.encodedPublic(), to: "\(dir)/org.pub")
+        var reviewers: [ReviewerPublicKey] = []
+        var credentials: [String] = []
+        for name in ["alice", "bob"] {
+            let identity = try ReviewerIdentity.generate(name: name)
+            try AtomicFile.write(identity.encoded(passphrase: nil), to: "\(dir)/\(name).seckey", mode: 0o600)
+            try AtomicFile.write(identity.publicKey.encoded(), to: "\(dir)/\(name).pub")
+            reviewers.append(identity.publicKey)
+            let credential = try SigningKey.generate(.fetchCredential(name: name))
+            try AtomicFile.write(credential.encoded(passphrase: nil), to: "\(dir)/\(name).fetch.seckey", mode: 0o600)
+            try AtomicFile.write(credential.encodedPublic(), to: "\(dir)/\(name).fetch.pub")
+            credentials.append("\(dir)/\(name).fetch.pub")
+        }
+        let url = "https://127.0.0.1:\(port)"
+        let bundle = try RecipientBundle.sign(organisation: org, reviewers: reviewers, relays: [url],
+                                              counter: Int(Date().timeIntervalSince1970), validDays: 30)
+        try AtomicFile.write(bundle, to: "\(dir)/bundle.json")
+        let config = try RelaySetup.initialise(.init(
+            directory: "\(dir)/relay", bundlePath: "\(dir)/bundle.json", credentialPaths: credentials,
+            listen: HostPort(host: "127.0.0.1", port: port), hostname: "127.0.0.1"))
+
+        let seal = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seal").path
+        let fp = org.fingerprint.hex
+        print("""
+        SealRelay demo relay on \(url)   (everything lives in \(dir); demo keys have NO passphrase)
+        organisation fingerprint: \(fp)
+
+        Try, in another terminal:
+          # a source submits a report (the relay's certificate is self-signed, hence --ca)
+          \(seal) submit --relay \(url) --org-fingerprint \(fp) --ca \(dir)/relay/tls/cert.pem \\
+              --message "We have not been paid since March." --codename-file \(dir)/codename.txt
+          # alice's online machine pulls the ciphertext
+          \(seal) fetch --relay \(url) --credential \(dir)/alice.fetch.seckey --ca \(dir)/relay/tls/cert.pem --out \(dir)/inbox
+          # alice's air-gapped machine opens it
+          \(seal) open --key \(dir)/alice.seckey --out \(dir)/opened \(dir)/inbox
+          # counts only, on the loopback admin listener
+          curl -s http://127.0.0.1:9443/metrics
+
+        Ctrl-C stops the relay.
+        """)
+        let relayConfig = try RelayConfig.load(path: config)
+        let logger = RelayLogging.bootstrap(level: relayConfig.logLevel)
+        try await RelayRunner.run(config: relayConfig, logger: logger) { _, _ in }
+    }
+}

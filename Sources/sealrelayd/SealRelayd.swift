@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SealCore
+import SealRelay
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `sealrelayd`: the relay daemon (DESIGN §8). Exit status 0, 1 with one line on stderr for
+/// an operator error, 2 for usage errors.
+@main
+struct SealRelayd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sealrelayd",
+        abstract: "The SealRelay relay: accepts encrypted reports, keeps nothing about senders.",
+        subcommands: [Init.self, Run.self, Demo.self])
+
+    static func main() async {
+        // The relay key and TLS key are in memory: keep them out of core files.
+        var limit = rlimit(rlim_cur: 0, rlim_max: 0)
+        _ = setrlimit(Int32(RLIMIT_CORE.rawValue), &limit)
+        let command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            if exitCode(for: error) == .success {
+                print(fullMessage(for: error))
+                Glibc.exit(0)
+            }
+            var message = fullMessage(for: error)
+            if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+            FileHandle.standardError.write(Data("sealrelayd: \(message.split(separator: "\n").first ?? "")\n".utf8))
+            Glibc.exit(2)
+        }
+        do {
+            if var async = command as? AsyncParsableCommand {
+                try await async.run()
+            } else {
+                var sync = command
+                try sync.run()
+            }
+        } catch let code as ExitCode {
+            Glibc.exit(code.rawValue)
+        } catch {
+            FileHandle.standardError.write(Data("sealrelayd: \(error)\n".utf8))
+            Glibc.exit(1)
+        }
+    }
+}
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a relay state directory.")
+
+    @Option(help: "State directory to create.") var dir: String
+    @Option(help: "The organisation-signed recipient bundle.") var bundle: String
+    @Option(name: .customLong("reviewer-credential"), help: "A reviewer's NAME.fetch.pub (repeatable).")
+    var credentials: [String] = []
+    @Option(help: "Public HTTPS listener.") var listen: String = "0.0.0.0:8443"
+    @Option(help: "Host name for the self-signed certificate.") var hostname: String = "localhost"
+    @Option(help: "Existing TLS certificate (PEM), e.g. from Let's Encrypt.") var tlsCertificate: String?
+    @Option(help: "Existing TLS private key (PEM).") var tlsKey: String?
+    @Option(help: "Plain-HTTP loopback listener for a Tor onion service.") var onionListen: String?
+
+    func run() throws {
+        guard let hp = HostPort(listen) else { throw ValidationError("--listen must be HOST:PORT") }
+        var onion: HostPort?
+        if let onionListen {
+            guard let o = HostPort(onionListen) else { throw ValidationError("--onion-listen must be HOST:PORT") }
+            onion = o
+        }
+        let path = try RelaySetup.initialise(.init(
+            directory: dir, bundlePath: bundle, credentialPaths: credentials, listen: hp, hostname: hostname,
+            certificatePath: tlsCertificate, keyPath: tlsKey, onionListen: onion))
+        print("wrote \(path)")
+        print("start it with: sealrelayd run --config \(path)")
+    }
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve, until SIGTERM or SIGINT.")
+
+    @Option(help: "The relay.conf written by init.") var config: String
+
+    func run() async throws {
+        let relayConfig = try RelayConfig.load(path: config)
+        let logger = RelayLogging.bootstrap(level: relayConfig.logLevel)
+        try await RelayRunner.run(config: relayConfig, logger: logger) { listener, port in
+            if listener == .tls { logger.notice("relay listening", metadata: ["port": "\(port)"]) }
+        }
+    }
+}
+
+enum RelayLogging {
+    /// stderr (the journal under systemd). Nothing the relay logs names a client, a header
+    /// or a request time; the log line's own timestamp is the journal's.
+    static func bootstrap(level: String) -> Logger {
+        let parsed = Logger.Level(rawValue: level) ?? .notice
+        LoggingSystem.bootstrap { label in PlainLogHandler(label: label, logLevel: parsed) }
+        var logger = Logger(label: "sealrelayd")
+        logger.logLevel = parsed
+        return logger
+    }
+}
+
+enum RelayRunner {
+    static func run(config: RelayConfig, logger: Logger,
+                    onListening: @escaping @Sendable (Relay.Listener, Int) async -> Void) async throws {
+        let relay = try Relay(config: config, logger: logger)
+        var configuration = ServiceGroupConfiguration(
+            services: relay.services(onListening: onListening).map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        // In-flight uploads get this long to finish; an unfinished one is never queued.
+        configuration.maximumGracefulShutdownDuration = .seconds(20)
+        try await ServiceGroup(configuration: configuration).run()
+    }
+}
+
+/// One line per event, without a timestamp of its own: the journal adds one, and the relay
+/// writes no other times.
+struct PlainLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
+             source: String, file: String, function: String, line: UInt) {
+        let all = metadata.merging(explicit ?? [:]) { $1 }
+        let extra = all.isEmpty ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        FileHandle.standardError.write(Data("\(level) \(label): \(message)\(extra)\n".utf8))
+    }
+}

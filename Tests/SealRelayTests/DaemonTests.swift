@@ -1,0 +1,192 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SealCore
+import Testing
+@testable import SealRelay
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon as a process: what happens on SIGTERM, kill -9, a full disk and slow clients.
+@Suite("sealrelayd process")
+struct DaemonTests {
+    func ids(_ reply: TestRelay.Reply) -> [String] {
+        (reply.json["envelopes"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+    }
+
+    static func contentID(_ bytes: [UInt8]) -> String { Base64URL.encode(Array(SHA256.hash(data: bytes).prefix(16))) }
+
+    @Test("kill -9 during 50 concurrent uploads loses nothing that got 202 and queues nothing corrupt")
+    func killDuringUploads() async throws {
+        let relay = try await TestRelay()
+        let config = try await relay.handOverToDaemon()
+        let envelopes = try (0..<50).map { try relay.envelope(message: String(repeating: "\($0) ", count: 150_000), suite: .x25519) }
+        let daemon = try RelayDaemon(configPath: config)
+        relay.tlsPort = try await daemon.port()
+        let accepted = try await withThrowingTaskGroup(of: String?.self) { group in
+            for envelope in envelopes {
+                group.addTask {
+                    let reply = try? await relay.request(.POST, "/v1/reports", body: envelope)
+                    return reply?.status == .accepted ? reply?.json["receipt"] as? String : nil
+                }
+            }
+            var receipts: [String] = []
+            var killed = false
+            for try await receipt in group {
+                if let receipt { receipts.append(receipt) }
+                if !killed, receipts.count >= 5 {
+                    daemon.signal(SIGKILL)
+                    killed = true
+                }
+            }
+            return receipts
+        }
+        #expect(accepted.count >= 5 && accepted.count < 50, "the kill landed mid-way (\(accepted.count) accepted)")
+        _ = try await daemon.exitStatus()
+
+        let restarted = try RelayDaemon(configPath: config)
+        relay.tlsPort = try await restarted.port()
+        let queued = Set(ids(try await relay.signed(.GET, "/v1/inbox")))
+        let sent = Set(envelopes.map(Self.contentID))
+        #expect(Set(accepted).isSubset(of: queued), "every 202 survived")
+        #expect(queued.isSubset(of: sent), "nothing queued that was not sent whole")
+        for id in queued {
+            let bytes = try await relay.signed(.GET, "/v1/inbox/\(id)").body
+            #expect(Self.contentID(bytes) == id, "envelope \(id) is intact")
+        }
+        let incoming = try FileManager.default.contentsOfDirectory(atPath: "\(relay.stateDirectory)/spool/incoming")
+        #expect(incoming.isEmpty, "partial uploads were removed at start-up")
+        restarted.signal(SIGTERM)
+        #expect(try await restarted.exitStatus() == 0)
+    }
+
+    @Test("SIGTERM lets an upload in flight finish, then exits cleanly")
+    func gracefulShutdown() async throws {
+        let relay = try await TestRelay()
+        let config = try await relay.handOverToDaemon()
+        let daemon = try RelayDaemon(configPath: config)
+        relay.tlsPort = try await daemon.port()
+        let envelope = try relay.envelope(message: String(repeating: "x", count: 2_000_000), suite: .x25519)
+        let pieces = stride(from: 0, to: envelope.count, by: 100_000).map { Array(envelope[$0..<min($0 + 100_000, envelope.count)]) }
+        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
+        var request = HTTPClientRequest(url: relay.base + "/v1/reports")
+        request.method = .POST
+        request.body = .stream(stream, length: .known(Int64(envelope.count)))
+        let upload = Task { try await relay.client.execute(request, timeout: .seconds(60)) }
+        continuation.yield(ByteBuffer(bytes: pieces[0]))
+        // The upload is under way: its first bytes are on the wire.
+        try await Task.sleep(for: .milliseconds(300))
+        daemon.signal(SIGTERM)
+        for piece in pieces.dropFirst() {
+            continuation.yield(ByteBuffer(bytes: piece))
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        continuation.finish()
+        let response = try await upload.value
+        #expect(response.status == .accepted)
+        #expect(try await daemon.exitStatus() == 0)
+        #expect(relay.spoolFiles() == ["\(Self.contentID(envelope)).seal"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(relay.stateDirectory)/spool/incoming").isEmpty)
+    }
+
+    @Test("a spool on a full disk answers 507, keeps what it has, and recovers when space is freed",
+          .enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func diskFull() async throws {
+        let relay = try await TestRelay()
+        let config = try await relay.handOverToDaemon()
+        let spool = "\(relay.stateDirectory)/spool"
+        try? FileManager.default.removeItem(atPath: spool)
+        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
+        #expect(try MetadataPolicyTests.runBlocking("mount", ["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", spool], stdin: nil).0 == 0)
+        defer { _ = try? MetadataPolicyTests.runBlocking("umount", ["-l", spool], stdin: nil) }
+        let daemon = try RelayDaemon(configPath: config)
+        relay.tlsPort = try await daemon.port()
+        var accepted: [String: [UInt8]] = [:]
+        var full = false
+        for i in 0..<200 where !full {
+            let envelope = try relay.envelope(message: "report \(i)", suite: .x25519)
+            let reply = try await relay.request(.POST, "/v1/reports", body: envelope)
+            if reply.status == .accepted {
+                accepted[Self.contentID(envelope)] = envelope
+            } else {
+                #expect(reply.status.code == 507, "\(reply.status)")
+                full = true
+            }
+        }
+        #expect(full && accepted.count > 5)
+        for (id, envelope) in accepted {
+            #expect(try await relay.signed(.GET, "/v1/inbox/\(id)").body == envelope)
+        }
+        // Free space: both reviewers acknowledge a few envelopes.
+        for id in accepted.keys.prefix(5) {
+            for reviewer in 0..<2 { #expect(try await relay.signed(.DELETE, "/v1/inbox/\(id)", reviewer: reviewer).status == .noContent) }
+        }
+        let after = try await relay.request(.POST, "/v1/reports", body: relay.envelope(message: "after", suite: .x25519))
+        #expect(after.status == .accepted)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(spool)/incoming").isEmpty)
+        daemon.signal(SIGTERM)
+        _ = try await daemon.exitStatus()
+    }
+
+    @Test("200 connections dribbling a byte a second do not stop a normal submission, and are cut off")
+    func slowClients() async throws {
+        let relay = try await TestRelay()
+        let config = try await relay.handOverToDaemon { $0 = $0.replacingOccurrences(of: "request_head_timeout_seconds = 20", with: "request_head_timeout_seconds = 3") }
+        let daemon = try RelayDaemon(configPath: config)
+        let port = try await daemon.port()
+        relay.tlsPort = port
+        let sockets = try (0..<200).map { _ in try SlowClient(port: port) }
+        for _ in 0..<2 {
+            for s in sockets { s.dribble() }
+            let reply = try await relay.request(.POST, "/v1/reports", body: relay.envelope(suite: .x25519))
+            #expect(reply.status == .accepted)
+            try await Task.sleep(for: .seconds(1))
+        }
+        // Past the head deadline every dribbler has been disconnected.
+        try await Task.sleep(for: .seconds(3))
+        let open = sockets.filter { $0.dribble() && $0.isOpen() }.count
+        #expect(open == 0, "\(open) slow connections still open")
+        daemon.signal(SIGTERM)
+        #expect(try await daemon.exitStatus() == 0)
+    }
+}
+
+/// A TCP client that sends one byte at a time and never finishes anything.
+final class SlowClient {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else { throw ConfigError("connect failed") }
+        var flags = fcntl(fd, F_GETFL)
+        flags |= O_NONBLOCK
+        _ = fcntl(fd, F_SETFL, flags)
+    }
+
+    deinit { close(fd) }
+
+    /// Sends one byte; false once the relay has closed the connection.
+    @discardableResult
+    func dribble() -> Bool {
+        var byte: UInt8 = 0x16
+        return send(fd, &byte, 1, Int32(MSG_NOSIGNAL)) == 1
+    }
+
+    /// True while the peer has not closed: a read finds no data yet (EAGAIN).
+    func isOpen() -> Bool {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, 0)
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+    }
+}

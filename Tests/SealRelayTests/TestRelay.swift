@@ -1,0 +1,171 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import SealCore
+import ServiceLifecycle
+@testable import SealRelay
+
+/// A real relay on ephemeral loopback ports with real TLS, its keys, and an HTTPS client
+/// that trusts exactly its self-signed certificate.
+final class TestRelay: @unchecked Sendable {
+    let dir: String
+    let org: SigningKey
+    let reviewers: [ReviewerIdentity]
+    let credentials: [SigningKey]
+    var relay: Relay!
+    var tlsPort = 0
+    var adminPort = 0
+    var onionPort = 0
+    let client: HTTPClient
+    let logs = LogCapture()
+    private var group: ServiceGroup?
+    private var task: Task<Void, Error>?
+
+    init(configure: (inout RelayConfig) -> Void = { _ in }) async throws {
+        dir = NSTemporaryDirectory() + "sealrelay-test-" + UUID().uuidString
+        try FileSystem.makePrivateDirectory(dir)
+        org = try SigningKey.generate(.organisation)
+        reviewers = try ["alice", "bob"].map { try ReviewerIdentity.generate(name: $0) }
+        credentials = try ["alice", "bob"].map { try SigningKey.generate(.fetchCredential(name: $0)) }
+        let bundle = try RecipientBundle.sign(organisation: org, reviewers: reviewers.map(\.publicKey),
+                                              relays: ["https://127.0.0.1"], counter: 1, validDays: 10)
+        try AtomicFile.write(bundle, to: "\(dir)/bundle.json")
+        var credentialPaths: [String] = []
+        for c in credentials {
+            let path = "\(dir)/\(UUID().uuidString).fetch.pub"
+            try AtomicFile.write(c.encodedPublic(), to: path)
+            credentialPaths.append(path)
+        }
+        let configPath = try RelaySetup.initialise(.init(
+            directory: "\(dir)/state", bundlePath: "\(dir)/bundle.json", credentialPaths: credentialPaths,
+            listen: HostPort(host: "127.0.0.1", port: 0), hostname: "127.0.0.1",
+            adminListen: HostPort(host: "127.0.0.1", port: 0)))
+        var config = try RelayConfig.load(path: configPath)
+        configure(&config)
+        let cert = try NIOSSLCertificate.fromPEMFile("\(dir)/state/tls/cert.pem")
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(cert)
+        var clientConfig = HTTPClient.Configuration(tlsConfiguration: tls)
+        clientConfig.timeout = .init(connect: .seconds(5), read: .seconds(30))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfig)
+        try await start(config)
+    }
+
+    func start(_ config: RelayConfig) async throws {
+        var logger = Logger(label: "relay") { [logs] label in logs.handler(label: label) }
+        logger.logLevel = .trace
+        relay = try Relay(config: config, logger: logger)
+        let (ports, continuation) = AsyncStream<(Relay.Listener, Int)>.makeStream()
+        let group = ServiceGroup(configuration: .init(
+            services: relay.services { continuation.yield(($0, $1)) }.map { .init(service: $0) },
+            gracefulShutdownSignals: [], logger: logger))
+        self.group = group
+        task = Task { try await group.run() }
+        var needed: Set<Relay.Listener> = config.onionListen == nil ? [.tls, .admin] : [.tls, .admin, .onion]
+        for await (listener, port) in ports {
+            switch listener {
+            case .tls: tlsPort = port
+            case .admin: adminPort = port
+            case .onion: onionPort = port
+            }
+            needed.remove(listener)
+            if needed.isEmpty { break }
+        }
+    }
+
+    func stop() async {
+        await group?.triggerGracefulShutdown()
+        _ = try? await task?.value
+        group = nil
+    }
+
+    func restart(configure: (inout RelayConfig) -> Void = { _ in }) async throws {
+        await stop()
+        var config = relay.config
+        config.listen.port = 0
+        config.adminListen.port = 0
+        configure(&config)
+        try await start(config)
+    }
+
+    deinit {
+        try? client.syncShutdown()
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    var base: String { "https://127.0.0.1:\(tlsPort)" }
+    var stateDirectory: String { "\(dir)/state" }
+
+    // MARK: requests
+
+    struct Reply {
+        let status: HTTPResponseStatus
+        let headers: HTTPHeaders
+        let body: [UInt8]
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:] }
+    }
+
+    func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers: [(String, String)] = [],
+                 base: String? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: (base ?? self.base) + path)
+        request.method = method
+        for (k, v) in headers { request.headers.add(name: k, value: v) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await client.execute(request, timeout: .seconds(60))
+        let collected = try await response.body.collect(upTo: 64 << 20)
+        return Reply(status: response.status, headers: response.headers, body: Array(collected.readableBytesView))
+    }
+
+    /// A request signed with reviewer `index`'s fetch credential.
+    func signed(_ method: HTTPMethod, _ path: String, reviewer index: Int = 0, now: Date = Date()) async throws -> Reply {
+        let (input, signature) = try HTTPMessageSignature.sign(method: method.rawValue, path: path,
+                                                               with: credentials[index], now: now)
+        return try await request(method, path, headers: [("Signature-Input", input), ("Signature", signature)])
+    }
+
+    /// A real report envelope to the bundle's reviewers (or to `to`).
+    func envelope(message: String = "wages withheld", to: [ReviewerPublicKey]? = nil, suite: EnvelopeSuite = .xwing) throws -> [UInt8] {
+        let path = "\(dir)/\(UUID().uuidString).seal"
+        defer { unlink(path) }
+        var writer = try ReportWriter(kind: .report, message: message, attachments: [], reply: nil, thread: nil)
+        let out = try AtomicFile(path: path)
+        try writer.seal(to: (to ?? reviewers.map(\.publicKey)).map(EnvelopeRecipient.init(reviewer:)),
+                        suite: suite, bundleID: relay.bundle.id, into: out)
+        try out.commit()
+        return try InputFile.readAll(path: path, limit: 1 << 30)
+    }
+
+    func spoolFiles() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "\(stateDirectory)/spool/envelopes")) ?? []).sorted()
+    }
+}
+
+/// Collects every log line the relay writes, to search them for things that must not be there.
+final class LogCapture: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    var all: String { lock.withLock { lines.joined(separator: "\n") } }
+
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+
+    func handler(label: String) -> any LogHandler { Handler(label: label, capture: self) }
+
+    struct Handler: LogHandler {
+        let label: String
+        let capture: LogCapture
+        var logLevel: Logger.Level = .trace
+        var metadata: Logger.Metadata = [:]
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
+                 source: String, file: String, function: String, line: UInt) {
+            capture.append("\(level) \(label): \(message) \(metadata.merging(explicit ?? [:]) { $1 })")
+        }
+    }
+}

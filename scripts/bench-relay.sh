@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# Relay intake benchmark (issue 3, "Performance"): prints figures, never asserts on speed.
+#
+#   scripts/bench-relay.sh RELAYD_BINARY SEAL_BINARY
+#
+# On loopback, over TLS 1.3 with keep-alive, 16 concurrent clients POST the same valid ~64 KiB
+# envelope for BENCH_SECONDS (default 10) to
+#   1. sealrelayd (durable: each 202 comes after fsync of the file and of its directory),
+#   2. nginx storing each request body to a file (client_body_in_file_only; nginx does not
+#      fsync), answering 202,
+# with the same load generator (wrk, Debian package), and measures
+#   3. the raw rate of the relay's durability step on the spool's disk: write 64 KiB to a
+#      new file, fsync, rename, fsync the directory (one writer, and 16 in parallel).
+# Then the relay's RSS: idle, and while it receives one 1 GiB envelope.
+#
+# Needs: wrk, nginx, curl, openssl, python3 (Debian: apt-get install wrk nginx curl openssl
+# python3; libsodium23 for the binaries). Everything runs in a temporary directory under
+# BENCH_DIR (default $TMPDIR or /tmp), which is also the disk whose fsync rate is measured.
+# Environment: BENCH_SECONDS (10), BENCH_WARMUP (2), BENCH_CLIENTS (16), BENCH_BIG_MIB (1024).
+set -euo pipefail
+
+if [ $# -ne 2 ]; then
+    echo "usage: $0 RELAYD_BINARY SEAL_BINARY" >&2
+    exit 2
+fi
+abspath() { (cd "$(dirname "$1")" && echo "$(pwd)/$(basename "$1")"); }
+RELAYD=$(abspath "$1")
+SEAL=$(abspath "$2")
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SECONDS_RUN=${BENCH_SECONDS:-10}
+WARMUP=${BENCH_WARMUP:-2}
+CLIENTS=${BENCH_CLIENTS:-16}
+BIG_MIB=${BENCH_BIG_MIB:-1024}
+THREADS=$(nproc)
+[ "$THREADS" -le "$CLIENTS" ] || THREADS=$CLIENTS
+
+for tool in wrk nginx curl openssl python3; do
+    command -v "$tool" >/dev/null || { echo "bench-relay: $tool not found (apt-get install $tool)" >&2; exit 1; }
+done
+for bin in "$RELAYD" "$SEAL"; do
+    [ -x "$bin" ] || { echo "bench-relay: $bin is not executable" >&2; exit 1; }
+done
+
+W=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/bench-relay.XXXXXX")
+RELAY_PID="" NGINX_PID=""
+cleanup() {
+    local pid
+    for pid in $RELAY_PID $NGINX_PID; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in $RELAY_PID $NGINX_PID; do
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '%s\n' "$*" >&2; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+kib() { awk '/^'"$1"':/ {print $2}' "/proc/$2/status"; }
+# wait_https PORT CA: poll until the TLS listener answers (bounded, ~30 s).
+wait_https() {
+    local _
+    for _ in $(seq 1 300); do
+        if curl -s -o /dev/null --cacert "$2" "https://127.0.0.1:$1/"; then return 0; fi
+        sleep 0.1
+    done
+    echo "bench-relay: nothing answered on 127.0.0.1:$1" >&2
+    return 1
+}
+# run_wrk PORT SECONDS -> RESULT line of post.lua
+run_wrk() {
+    BENCH_BODY="$W/report.seal" wrk -t "$THREADS" -c "$CLIENTS" -d "${2}s" --timeout 10s \
+        -s "$HERE/bench-relay/post.lua" "https://127.0.0.1:$1/v1/reports" | grep '^RESULT'
+}
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
+
+export SEAL_STATE_DIR="$W/seal-state"
+cd "$W"
+
+# --- keys, bundle, and envelopes that the relay accepts ------------------------------------
+log "setting up keys, bundle and envelopes in $W"
+RELAY_PORT=$(free_port)
+ADMIN_PORT=$(free_port)
+"$SEAL" org keygen --out org --no-passphrase >/dev/null
+FP=$("$SEAL" fingerprint org/org.pub | awk '/^hex:/ {print $2}')
+"$SEAL" keygen --name alice --out reviewers --no-passphrase >/dev/null
+"$SEAL" credential new --name alice --out reviewers >/dev/null
+"$SEAL" org bundle --org-key org/org.seckey --reviewer reviewers/alice.pub \
+    --relay-url "https://127.0.0.1:$RELAY_PORT" --valid-days 30 --out bundle.json >/dev/null
+
+# seal_with_attachment BYTES OUT: an envelope carrying BYTES of random data.
+seal_with_attachment() {
+    head -c "$1" /dev/urandom >"$W/blob.bin"
+    "$SEAL" encrypt --bundle bundle.json --org-fingerprint "$FP" --message "benchmark" \
+        --attach "$W/blob.bin" --allow-unscrubbed "$W/blob.bin" --codename-file "$W/codename.txt" \
+        --out "$2" >/dev/null 2>&1
+    rm -f "$W/blob.bin"
+    stat -c %s "$2"
+}
+# About 64 KiB: measure the overhead once, then aim the attachment at 64 KiB minus it
+# (Padmé rounds the padded size, so the result lands near, not on, 65536).
+probe=$(seal_with_attachment 40000 probe.seal)
+size=$(seal_with_attachment $((40000 + 65536 - probe)) report.seal)
+if [ "$size" -gt 65536 ]; then
+    size=$(seal_with_attachment $((40000 + 65536 - probe - (size - 65536))) report.seal)
+fi
+rm -f probe.seal
+log "envelope: $size bytes"
+log "making a ${BIG_MIB} MiB envelope (seal encrypt)"
+head -c $((BIG_MIB << 20)) /dev/zero >"$W/big.bin"
+"$SEAL" encrypt --bundle bundle.json --org-fingerprint "$FP" --message "big" --attach "$W/big.bin" \
+    --allow-unscrubbed "$W/big.bin" --codename-file "$W/codename.txt" --out big.seal >/dev/null 2>&1
+rm -f "$W/big.bin"
+BIG_SIZE=$(stat -c %s big.seal)
+
+# --- the relay -------------------------------------------------------------------------------
+"$RELAYD" init --dir "$W/relay" --bundle bundle.json --reviewer-credential reviewers/alice.fetch.pub \
+    --listen "127.0.0.1:$RELAY_PORT" --hostname 127.0.0.1 >/dev/null
+CONF="$W/relay/relay.conf"
+# High quotas: identical bytes share one id (so the spool holds one copy), but each upload
+# still reserves a slot while it streams.
+sed -i -e "s/^admin_listen = .*/admin_listen = 127.0.0.1:$ADMIN_PORT/" \
+    -e "s/^max_envelopes = .*/max_envelopes = 100000000/" \
+    -e "s/^max_envelope_bytes = .*/max_envelope_bytes = $((BIG_SIZE + (64 << 20)))/" \
+    -e "s/^max_spool_bytes = .*/max_spool_bytes = $((8 << 30))/" "$CONF"
+CA="$W/relay/tls/cert.pem"
+"$RELAYD" run --config "$CONF" 2>"$W/relay.log" &
+RELAY_PID=$!
+wait_https "$RELAY_PORT" "$CA"
+
+post_once() { # FILE -> HTTP status; streams the file (curl -T), never holds it in memory
+    curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -X POST -T "$1" \
+        -H 'Content-Type: application/octet-stream' "https://127.0.0.1:$RELAY_PORT/v1/reports"
+}
+warm=$(post_once report.seal)
+[ "$warm" = 202 ] || { echo "bench-relay: the relay answered $warm to a valid envelope:" >&2; cat "$W/relay.log" >&2; exit 1; }
+sleep 1
+IDLE_RSS=$(kib VmRSS "$RELAY_PID")
+IDLE_HWM=$(kib VmHWM "$RELAY_PID")
+
+log "relay: one ${BIG_MIB} MiB envelope while sampling RSS"
+(
+    max=0
+    while [ -r "/proc/$RELAY_PID/status" ]; do
+        r=$(kib VmRSS "$RELAY_PID" 2>/dev/null || echo 0)
+        [ "${r:-0}" -le "$max" ] || { max=$r; echo "$max" >"$W/rss.max"; }
+        sleep 0.05
+    done
+) &
+SAMPLER=$!
+t0=$(date +%s.%N)
+BIG_STATUS=$(post_once big.seal)
+t1=$(date +%s.%N)
+kill "$SAMPLER" 2>/dev/null || true
+wait "$SAMPLER" 2>/dev/null || true
+BIG_RSS_MAX=$(cat "$W/rss.max" 2>/dev/null || echo 0)
+BIG_HWM=$(kib VmHWM "$RELAY_PID")
+BIG_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
+
+log "relay: ${WARMUP}s warm-up, then ${SECONDS_RUN}s of load"
+run_wrk "$RELAY_PORT" "$WARMUP" >/dev/null
+RELAY_RESULT=$(run_wrk "$RELAY_PORT" "$SECONDS_RUN")
+AFTER_RSS=$(kib VmRSS "$RELAY_PID")
+kill -TERM "$RELAY_PID"
+wait "$RELAY_PID" 2>/dev/null || true
+RELAY_PID=""
+
+# --- nginx storing bodies to disk --------------------------------------------------------------
+# `return 202` alone would discard the body unread, so the location proxies to a local
+# upstream that answers 202: proxying makes nginx read the whole body, which
+# client_body_in_file_only writes to a file under client_body_temp_path first (`clean`: the
+# file is removed after the request, so ten seconds of load do not fill the disk);
+# proxy_pass_request_body off keeps the body itself off the upstream hop.
+NGINX_PORT=$(free_port)
+UP_PORT=$(free_port)
+N="$W/nginx"
+mkdir -p "$N/body" "$N/proxy" "$N/tmp"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$N/key.pem" -out "$N/cert.pem" 2>/dev/null
+cat >"$N/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes auto;
+pid $N/nginx.pid;
+error_log $N/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $N/body;
+    proxy_temp_path $N/proxy;
+    fastcgi_temp_path $N/tmp;
+    uwsgi_temp_path $N/tmp;
+    scgi_temp_path $N/tmp;
+    keepalive_requests 1000000;
+    upstream accept202 { server 127.0.0.1:$UP_PORT; keepalive 32; }
+    server {
+        listen 127.0.0.1:$UP_PORT;
+        location / { return 202; }
+    }
+    server {
+        listen 127.0.0.1:$NGINX_PORT ssl;
+        ssl_certificate $N/cert.pem;
+        ssl_certificate_key $N/key.pem;
+        ssl_protocols TLSv1.3;
+        ssl_session_tickets off;
+        ssl_session_cache off;
+        client_max_body_size 4m;
+        client_body_buffer_size 128k;
+        location = /v1/reports {
+            limit_except POST { deny all; }
+            client_body_in_file_only clean;
+            proxy_pass http://accept202;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+        }
+        location / { return 204; }
+    }
+}
+EOF
+if [ "$(id -u)" -eq 0 ]; then sed -i '1i user root;' "$N/nginx.conf"; fi
+nginx -p "$N" -c "$N/nginx.conf" -e "$N/error.log" &
+NGINX_PID=$!
+wait_https "$NGINX_PORT" "$N/cert.pem"
+ncheck=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$N/cert.pem" -X POST -T report.seal \
+    "https://127.0.0.1:$NGINX_PORT/v1/reports")
+[ "$ncheck" = 202 ] || { echo "bench-relay: nginx answered $ncheck:" >&2; cat "$N/error.log" >&2; exit 1; }
+log "nginx: ${WARMUP}s warm-up, then ${SECONDS_RUN}s of load"
+run_wrk "$NGINX_PORT" "$WARMUP" >/dev/null
+NGINX_RESULT=$(run_wrk "$NGINX_PORT" "$SECONDS_RUN")
+kill -TERM "$NGINX_PID"
+wait "$NGINX_PID" 2>/dev/null || true
+NGINX_PID=""
+
+# --- the disk's durability bound ---------------------------------------------------------------
+log "fsync bound: ${SECONDS_RUN}s with one writer, then ${SECONDS_RUN}s with $CLIENTS writers"
+mkdir -p "$W/fsync1" "$W/fsyncN"
+FSYNC1=$(python3 "$HERE/bench-relay/fsync_rate.py" "$W/fsync1" "$SECONDS_RUN" 1 | grep '^RESULT')
+FSYNCN=$(python3 "$HERE/bench-relay/fsync_rate.py" "$W/fsyncN" "$SECONDS_RUN" "$CLIENTS" | grep '^RESULT')
+
+# --- figures -------------------------------------------------------------------------------------
+rate() { awk -v n="$(field accepted "$1")" -v us="$(field duration_us "$1")" 'BEGIN {printf "%.1f", n / (us / 1e6)}'; }
+ms() { awk -v us="$(field "$1" "$2")" 'BEGIN {printf "%.1f", us / 1000}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+RELAY_RATE=$(rate "$RELAY_RESULT")
+NGINX_RATE=$(rate "$NGINX_RESULT")
+F1=$(field rate "$FSYNC1")
+FN=$(field rate "$FSYNCN")
+describe() {
+    printf '%s/s accepted (202), p50 %s ms, p99 %s ms, max %s ms; %s requests, %s not 202 (%s), errors connect/read/write/timeout %s/%s/%s/%s\n' \
+        "$(rate "$1")" "$(ms p50_us "$1")" "$(ms p99_us "$1")" "$(ms max_us "$1")" "$(field requests "$1")" \
+        "$(field other "$1")" "$(field other_codes "$1")" "$(field err_connect "$1")" "$(field err_read "$1")" \
+        "$(field err_write "$1")" "$(field err_timeout "$1")"
+}
+
+cat <<EOF
+
+== SealRelay intake benchmark ==
+machine:     $(nproc) CPUs, $(uname -r); spool disk: $(df -T "$W" | awk 'NR == 2 {print $1 " (" $2 ")"}')
+load:        wrk $(wrk -v 2>&1 | awk 'NR == 1 {print $2}'), $THREADS threads, $CLIENTS keep-alive connections, TLS 1.3, ${SECONDS_RUN}s after ${WARMUP}s warm-up
+body:        one valid envelope, $size bytes, POSTed repeatedly (same bytes, same id)
+
+relay:       $(describe "$RELAY_RESULT")
+nginx:       $(describe "$NGINX_RESULT")
+             (nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'), body written to a temp file, no fsync)
+fsync bound: $F1/s with 1 writer, $FN/s with $CLIENTS writers (write 64 KiB + fsync + rename + fsync dir)
+
+relay / nginx:              $(ratio "$RELAY_RATE" "$NGINX_RATE")
+relay / fsync (1 writer):   $(ratio "$RELAY_RATE" "$F1")
+relay / fsync ($CLIENTS writers): $(ratio "$RELAY_RATE" "$FN")
+
+relay RSS idle:             $(mib "$IDLE_RSS") MiB (VmHWM so far $(mib "$IDLE_HWM") MiB)
+relay RSS, ${BIG_MIB} MiB upload: status $BIG_STATUS in ${BIG_SECS}s ($BIG_SIZE bytes); peak sampled VmRSS $(mib "$BIG_RSS_MAX") MiB, VmHWM $(mib "$BIG_HWM") MiB
+                            = $(mib $((BIG_HWM - IDLE_RSS))) MiB above idle (VmHWM - idle VmRSS)
+relay RSS after the load:   $(mib "$AFTER_RSS") MiB
+EOF

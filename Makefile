@@ -4,14 +4,19 @@ BIN := .build/debug
 PYTHON_VENV := .venv
 PY := $(PYTHON_VENV)/bin/python
 
-.PHONY: all build demo test test-swift test-interop bench-crypto clean
+.PHONY: all build demo demo-offline test bench-crypto bench-relay clean
 
 all: build
 
 build:
 	$(SWIFT) build --build-tests
 
+# A relay with demo keys on https://127.0.0.1:8443; it prints the commands to try.
 demo: build
+	$(BIN)/sealrelayd demo
+
+# The offline round trip: keys, bundle, encrypt, open; no network.
+demo-offline: build
 	@bash scripts/demo.sh $(BIN)/seal
 
 $(PY):
@@ -25,6 +30,11 @@ test: build $(PY)
 bench-crypto:
 	$(SWIFT) build -c release --product seal
 	bash scripts/bench-crypto.sh .build/release/seal
+
+bench-relay:
+	$(SWIFT) build -c release --product sealrelayd
+	$(SWIFT) build -c release --product seal
+	bash scripts/bench-relay.sh .build/release/sealrelayd .build/release/seal
 
 clean:
 	rm -rf .build $(PYTHON_VENV)

@@ -3,6 +3,10 @@ import Foundation
 import SealCore
 import SealRelay
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `sealrelayd demo`: a complete relay with demo keys in a temporary directory, on
 /// https://127.0.0.1:PORT, and the exact commands to try against it.
 struct Demo: AsyncParsableCommand {
@@ -34,7 +38,8 @@ struct Demo: AsyncParsableCommand {
         try AtomicFile.write(bundle, to: "\(dir)/bundle.json")
         let config = try RelaySetup.initialise(.init(
             directory: "\(dir)/relay", bundlePath: "\(dir)/bundle.json", credentialPaths: credentials,
-            listen: HostPort(host: "127.0.0.1", port: port), hostname: "127.0.0.1"))
+            listen: HostPort(host: "127.0.0.1", port: port), hostname: "127.0.0.1",
+            adminListen: HostPort(host: "127.0.0.1", port: port + 1)))
 
         let seal = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seal").path
         let fp = org.fingerprint.hex
@@ -51,10 +56,12 @@ struct Demo: AsyncParsableCommand {
           # alice's air-gapped machine opens it
           \(seal) open --key \(dir)/alice.seckey --out \(dir)/opened \(dir)/inbox
           # counts only, on the loopback admin listener
-          curl -s http://127.0.0.1:9443/metrics
+          curl -s http://127.0.0.1:\(port + 1)/metrics
 
         Ctrl-C stops the relay.
         """)
+        // The relay runs until interrupted: make sure the instructions are out first.
+        fflush(nil)
         let relayConfig = try RelayConfig.load(path: config)
         let logger = RelayLogging.bootstrap(level: relayConfig.logLevel)
         try await RelayRunner.run(config: relayConfig, logger: logger) { _, _ in }

@@ -9,7 +9,6 @@ struct PublicRoutes: Sendable {
     let bundle: RecipientBundle
     let intake: EnvelopeIntake
     let metrics: RelayMetrics
-    let spool: Spool
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/v1/bundle") { _, _ in getBundle() }
@@ -22,8 +21,15 @@ struct PublicRoutes: Sendable {
     }
 
     func postReport(_ request: Request) async -> Response {
+        await intake.answer(request, as: .report(reviewers: Set(bundle.reviewers.map(\.kid))), metrics: metrics)
+    }
+}
+
+extension EnvelopeIntake {
+    /// Receives an upload and answers it: 202 with the receipt, or the one-line reason.
+    func answer(_ request: Request, as delivery: Delivery, metrics: RelayMetrics) async -> Response {
         do {
-            let id = try await intake.receive(request.body)
+            let id = try await receive(request.body, as: delivery)
             metrics.accepted.increment()
             metrics.updateSpool(count: await spool.count, bytes: await spool.bytes)
             return APIResponse.json(.accepted, ["receipt": id.description])

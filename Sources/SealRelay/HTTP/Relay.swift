@@ -41,11 +41,13 @@ public struct Relay: Sendable {
     func publicRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: PrivacyHeaders())
-        let kids = Set(bundle.reviewers.map(\.kid))
-        let intake = EnvelopeIntake(spool: spool, recipients: { kids }, threadPool: .singleton)
-        PublicRoutes(bundle: bundle, intake: intake, metrics: metrics, spool: spool).register(on: router)
+        let intake = EnvelopeIntake(spool: spool, threadPool: .singleton)
+        let fileIO = FileIO()
+        PublicRoutes(bundle: bundle, intake: intake, metrics: metrics).register(on: router)
+        MailboxRoutes(spool: spool, fileIO: fileIO).register(on: router)
         let authenticator = RequestAuthenticator(credentials: credentials, windowSeconds: config.signatureWindowSeconds)
-        ReviewerRoutes(spool: spool, authenticator: authenticator, metrics: metrics, fileIO: FileIO()).register(on: router)
+        ReviewerRoutes(spool: spool, authenticator: authenticator, metrics: metrics, fileIO: fileIO, intake: intake)
+            .register(on: router)
         return router
     }
 

@@ -11,8 +11,10 @@ struct ReviewerRoutes: Sendable {
     let authenticator: RequestAuthenticator
     let metrics: RelayMetrics
     let fileIO: FileIO
+    let intake: EnvelopeIntake
 
     func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/replies/:mailbox") { request, context in await postReply(request, context: context) }
         router.get("/v1/inbox") { request, _ in await listInbox(request) }
         router.get("/v1/inbox/:id") { request, context in await download(request, context: context) }
         router.delete("/v1/inbox/:id") { request, context in await acknowledge(request, context: context) }
@@ -33,6 +35,16 @@ struct ReviewerRoutes: Sendable {
 
     static let signatureInput = HTTPField.Name("Signature-Input")!
     static let signature = HTTPField.Name("Signature")!
+
+    /// A reviewer answers a source: the relay learns only which mailbox, never which report.
+    func postReply(_ request: Request, context: BasicRequestContext) async -> Response {
+        let (authenticated, refusal) = await reviewer(request)
+        guard authenticated != nil else { return refusal }
+        guard let mailbox = context.parameters.get("mailbox").flatMap({ MailboxID($0) }) else {
+            return APIResponse.error(.notFound, "a mailbox id is 22 base64url characters")
+        }
+        return await intake.answer(request, as: .reply(mailbox: mailbox), metrics: metrics)
+    }
 
     func listInbox(_ request: Request) async -> Response {
         let (authenticated, refusal) = await reviewer(request)

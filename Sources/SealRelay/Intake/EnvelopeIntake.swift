@@ -21,15 +21,35 @@ enum IntakeError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// What an upload is, which decides how its head is checked and where it is queued.
+enum Delivery: Sendable {
+    /// A report: every stanza must name a reviewer of the current bundle.
+    case report(reviewers: Set<KeyID>)
+    /// A reviewer's answer to a source: one X25519 stanza for the source's reply key,
+    /// which no bundle lists (DESIGN §4), so only its shape is checked.
+    case reply(mailbox: MailboxID)
+
+    func check(_ head: EnvelopeHead) throws {
+        switch self {
+        case .report(let reviewers):
+            try head.requireRecipients(in: reviewers)
+        case .reply:
+            guard head.header.stanzas.count == 1, head.header.suite == .x25519 else {
+                throw IntakeError.malformed("a reply must have exactly one x25519 stanza, for the source's reply key")
+            }
+        }
+    }
+}
+
 /// Receives one envelope from a request body: validates it as it streams (DESIGN §3, what
 /// can be checked without a key), writes it to a private temporary file, and makes it
 /// durable (fsync, rename, fsync of the directory) before it counts as accepted.
 struct EnvelopeIntake: Sendable {
     let spool: Spool
-    let recipients: @Sendable () -> Set<KeyID>
     let threadPool: NIOThreadPool
 
-    func receive<Body: AsyncSequence>(_ body: Body) async throws -> EnvelopeID where Body.Element == ByteBuffer {
+    func receive<Body: AsyncSequence>(_ body: Body, as delivery: Delivery) async throws -> EnvelopeID
+    where Body.Element == ByteBuffer {
         let reservation: Spool.Reservation
         do { reservation = try await spool.reserve() } catch let e as SpoolError { throw IntakeError.spool(e) }
         let file: PartialFile
@@ -40,11 +60,11 @@ struct EnvelopeIntake: Sendable {
             throw IntakeError.spool(.io("cannot create a file"))
         }
         do {
-            let (id, head, size) = try await stream(body, into: file, reservation: reservation)
+            let (id, head, size) = try await stream(body, into: file, reservation: reservation, delivery: delivery)
             let expiry = await spool.expiryDate()
-            let final = "\(spool.envelopeDirectory)/\(id.fileName)"
+            let final = try spool.path(for: id, delivery: delivery)
             try await threadPool.runIfActive { try file.commit(to: final, times: expiry) }
-            await spool.register(reservation, id: id, recipients: Set(head.header.kids), size: size, expiry: expiry)
+            await spool.register(reservation, id: id, delivery: delivery, recipients: Set(head.header.kids), size: size, expiry: expiry)
             return id
         } catch {
             await spool.release(reservation)
@@ -58,7 +78,8 @@ struct EnvelopeIntake: Sendable {
         }
     }
 
-    private func stream<Body: AsyncSequence>(_ body: Body, into file: PartialFile, reservation: Spool.Reservation)
+    private func stream<Body: AsyncSequence>(_ body: Body, into file: PartialFile, reservation: Spool.Reservation,
+                                             delivery: Delivery)
         async throws -> (EnvelopeID, EnvelopeHead, Int) where Body.Element == ByteBuffer {
         var hasher = SHA256()
         var total = 0
@@ -73,7 +94,7 @@ struct EnvelopeIntake: Sendable {
                 if head == nil { headBytes += bytes }
             }
             if head == nil, let parsed = try EnvelopeHead.parse(headBytes) {
-                try parsed.requireRecipients(in: recipients())
+                try delivery.check(parsed)
                 head = parsed
                 headBytes = []
             }

@@ -38,10 +38,13 @@ public actor Spool {
 
     nonisolated let incomingDirectory: String
     nonisolated let envelopeDirectory: String
+    nonisolated let replyDirectory: String
     nonisolated let quotas: Quotas
     let expiryDays: Int
     let expiryJitterDays: Int
     private var entries: [EnvelopeID: Entry] = [:]
+    /// Replies by mailbox; each reply's size and expiry.
+    private var mailboxes: [MailboxID: [EnvelopeID: (size: Int, expiry: Date)]] = [:]
     private var reservations: [Reservation: Int] = [:]
     private var nextReservation = 0
     private var storedBytes = 0
@@ -49,11 +52,13 @@ public actor Spool {
     public init(directory: String, quotas: Quotas, expiryDays: Int, expiryJitterDays: Int) throws {
         self.incomingDirectory = "\(directory)/incoming"
         self.envelopeDirectory = "\(directory)/envelopes"
+        self.replyDirectory = "\(directory)/replies"
         self.quotas = quotas
         self.expiryDays = expiryDays
         self.expiryJitterDays = expiryJitterDays
         try FileSystem.makePrivateDirectory(incomingDirectory)
         try FileSystem.makePrivateDirectory(envelopeDirectory)
+        try FileSystem.makePrivateDirectory(replyDirectory)
         // Start-up: an upload that was cut off (crash, kill -9, power loss) never got its
         // 202, so its partial bytes go; everything renamed into place was acknowledged.
         for name in (try? FileManager.default.contentsOfDirectory(atPath: incomingDirectory)) ?? [] {
@@ -80,7 +85,19 @@ public actor Spool {
                 unlink("\(envelopeDirectory)/\(name)")
             }
         }
+        var replies: [MailboxID: [EnvelopeID: (size: Int, expiry: Date)]] = [:]
+        for box in (try? FileManager.default.contentsOfDirectory(atPath: replyDirectory)) ?? [] {
+            guard let mailbox = MailboxID(box) else { continue }
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: "\(replyDirectory)/\(box)")) ?? [] {
+                let path = "\(replyDirectory)/\(box)/\(name)"
+                guard name.hasSuffix(".seal"), let id = EnvelopeID(String(name.dropLast(5))),
+                      let entry = Self.loadEntry(path: path) else { continue }
+                replies[mailbox, default: [:]][id] = (entry.size, entry.expiry)
+                bytes += entry.size
+            }
+        }
         self.entries = loaded
+        self.mailboxes = replies
         self.storedBytes = bytes
     }
 
@@ -101,12 +118,12 @@ public actor Spool {
 
     // MARK: intake
 
-    public var count: Int { entries.count }
+    public var count: Int { entries.count + mailboxes.values.reduce(0) { $0 + $1.count } }
     public var bytes: Int { storedBytes }
 
     /// Claims room for one more envelope, or refuses with `.full`.
     func reserve() throws -> Reservation {
-        guard entries.count + reservations.count < quotas.maxEnvelopes,
+        guard count + reservations.count < quotas.maxEnvelopes,
               storedBytes + reservations.values.reduce(0, +) < quotas.maxSpoolBytes
         else { throw SpoolError.full }
         nextReservation += 1
@@ -134,12 +151,44 @@ public actor Spool {
         return Date(timeIntervalSince1970: today + Double(days) * 86400)
     }
 
+    /// Where an accepted envelope goes. A reply's mailbox folder is made on demand.
+    nonisolated func path(for id: EnvelopeID, delivery: Delivery) throws -> String {
+        switch delivery {
+        case .report:
+            return "\(envelopeDirectory)/\(id.fileName)"
+        case .reply(let mailbox):
+            let folder = "\(replyDirectory)/\(mailbox)"
+            try FileSystem.makePrivateDirectory(folder)
+            FileTimes.normaliseDirectory(replyDirectory)
+            return "\(folder)/\(id.fileName)"
+        }
+    }
+
     /// Records an envelope whose file is already durable under its final name.
-    func register(_ r: Reservation, id: EnvelopeID, recipients: Set<KeyID>, size: Int, expiry: Date) {
+    func register(_ r: Reservation, id: EnvelopeID, delivery: Delivery, recipients: Set<KeyID>, size: Int, expiry: Date) {
         reservations[r] = nil
-        guard entries[id] == nil else { return }  // the same bytes uploaded twice
-        entries[id] = Entry(recipients: recipients, acknowledged: [], size: size, expiry: expiry)
+        switch delivery {
+        case .report:
+            guard entries[id] == nil else { return }  // the same bytes uploaded twice
+            entries[id] = Entry(recipients: recipients, acknowledged: [], size: size, expiry: expiry)
+        case .reply(let mailbox):
+            guard mailboxes[mailbox]?[id] == nil else { return }
+            mailboxes[mailbox, default: [:]][id] = (size, expiry)
+        }
         storedBytes += size
+    }
+
+    // MARK: sources
+
+    /// A mailbox's replies in random order. An unknown mailbox is simply empty: the answer
+    /// must not tell whether a codename was ever used.
+    func replies(in mailbox: MailboxID) -> [(id: EnvelopeID, size: Int)] {
+        (mailboxes[mailbox] ?? [:]).map { (id: $0.key, size: $0.value.size) }.shuffled()
+    }
+
+    func path(ofReply id: EnvelopeID, in mailbox: MailboxID) -> String? {
+        guard mailboxes[mailbox]?[id] != nil else { return nil }
+        return "\(replyDirectory)/\(mailbox)/\(id.fileName)"
     }
 
     // MARK: reviewers
@@ -193,7 +242,21 @@ public actor Spool {
     func expire(now: Date = Date()) -> Int {
         let due = entries.filter { $0.value.expiry <= now }.map(\.key)
         due.forEach(remove)
-        return due.count
+        var removedReplies = 0
+        for (mailbox, replies) in mailboxes {
+            for (id, reply) in replies where reply.expiry <= now {
+                unlink("\(replyDirectory)/\(mailbox)/\(id.fileName)")
+                mailboxes[mailbox]?[id] = nil
+                storedBytes -= reply.size
+                removedReplies += 1
+            }
+            if mailboxes[mailbox]?.isEmpty == true {
+                mailboxes[mailbox] = nil
+                rmdir("\(replyDirectory)/\(mailbox)")
+            }
+        }
+        if removedReplies > 0 { FileTimes.normaliseDirectory(replyDirectory) }
+        return due.count + removedReplies
     }
 }
 

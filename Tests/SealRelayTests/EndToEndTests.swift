@@ -56,4 +56,35 @@ struct EndToEndTests {
         daemon.signal(SIGTERM)
         #expect(try await daemon.exitStatus() == 0)
     }
+
+    @Test("a relay whose certificate is not the pinned one is refused quickly, with one line")
+    func wrongCertificate() async throws {
+        let relay = try await TestRelay()
+        let other = try SelfSignedCertificate.make(hostname: "127.0.0.1")
+        try other.certificatePEM.write(toFile: "\(relay.dir)/other.pem", atomically: true, encoding: .utf8)
+        let started = Date()
+        let (status, output) = try await Self.seal([
+            "submit", "--relay", relay.base, "--org-fingerprint", relay.org.fingerprint.hex, "--ca", "\(relay.dir)/other.pem",
+            "--message", "x"])
+        #expect(status == 1)
+        #expect(output.split(separator: "\n").count == 1 && output.contains("not trusted"), Comment(rawValue: output))
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(relay.spoolFiles().isEmpty)
+        await relay.stop()
+    }
+
+    @Test("an envelope made offline for another bundle is refused before anything is sent")
+    func offlineEnvelopeForAnotherBundle() async throws {
+        let relay = try await TestRelay()
+        let stranger = try ReviewerIdentity.generate(name: "mallory")
+        let path = "\(relay.dir)/offline.seal"
+        try Data(relay.envelope(to: [stranger.publicKey])).write(to: URL(fileURLWithPath: path))
+        let (status, output) = try await Self.seal([
+            "submit", "--relay", relay.base, "--org-fingerprint", relay.org.fingerprint.hex,
+            "--ca", "\(relay.stateDirectory)/tls/cert.pem", "--envelope", path])
+        #expect(status == 1, Comment(rawValue: output))
+        #expect(output.contains("offline.seal"), Comment(rawValue: output))
+        #expect(relay.spoolFiles().isEmpty)
+        await relay.stop()
+    }
 }

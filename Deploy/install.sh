@@ -13,8 +13,9 @@
 #   --listen HOST:PORT            public HTTPS listener (default 0.0.0.0:8443)
 #   --onion-listen HOST:PORT      loopback plain-HTTP listener for Tor (see tor-onion-service.torrc)
 #   --tls-certificate FILE --tls-key FILE
-#                                 use an existing certificate (the sealrelay user must be able
-#                                 to read both; see LoadCredential= in the unit for Let's Encrypt)
+#                                 use an existing certificate in place (the sealrelay user must
+#                                 be able to read both; for Let's Encrypt see
+#                                 certbot-deploy-hook.sh instead)
 #   --no-start                    install and enable, but do not (re)start the service
 #
 # The --bundle ... --tls-key options are passed to `sealrelayd init`, which runs only when
@@ -90,7 +91,10 @@ if ! cmp -s "$binary" "$BIN_DEST"; then
     changed=yes
     echo "installed $BIN_DEST"
 fi
-"$BIN_DEST" --help >/dev/null || die "$BIN_DEST does not run"
+# Does it start at all (loader, libraries, CPU)? 126/127 mean it could not be executed.
+rc=0
+"$BIN_DEST" --help >/dev/null 2>&1 || rc=$?
+[ "$rc" -lt 126 ] || die "$BIN_DEST does not run here (exit status $rc)"
 
 # 4. The state directory: keys, config and spool, owned by the service user alone.
 install -d -m 0700 -o "$USER_NAME" -g "$USER_NAME" "$STATE_DIR"
@@ -126,7 +130,7 @@ else
         args+=(--tls-certificate "$cert" --tls-key "$key")
         for f in "$cert" "$key"; do
             runuser -u "$USER_NAME" -- test -r "$f" ||
-                echo "install.sh: warning: $USER_NAME cannot read $f; the relay will not start until it can (see LoadCredential= in the unit)" >&2
+                echo "install.sh: warning: $USER_NAME cannot read $f; the relay will not start until it can (for Let's Encrypt, use certbot-deploy-hook.sh)" >&2
         done
     fi
     (cd / && runuser -u "$USER_NAME" -- env -i HOME="$STATE_DIR" PATH=/usr/bin:/bin "$BIN_DEST" "${args[@]}")
@@ -137,7 +141,7 @@ fi
 
 # 6. Reference files, and the unit.
 install -d -m 0755 "$DOC_DIR"
-for f in relay.conf.sample tor-onion-service.torrc; do
+for f in relay.conf.sample tor-onion-service.torrc certbot-deploy-hook.sh; do
     [ ! -f "$HERE/$f" ] || install -m 0644 "$HERE/$f" "$DOC_DIR/$f"
 done
 if ! cmp -s "$HERE/sealrelayd.service" "$UNIT_DEST"; then
@@ -155,12 +159,14 @@ if [ -d /run/systemd/system ]; then
     fi
 else
     # No running systemd (a container or a chroot): enable offline, start nothing.
-    systemctl --root=/ enable sealrelayd.service
+    SYSTEMD_OFFLINE=1 systemctl enable sealrelayd.service
     echo "systemd is not running here: enabled, not started"
 fi
 
+admin=$(sed -n 's/^admin_listen[[:space:]]*=[[:space:]]*//p' "$CONFIG" | tr -d '"')
 echo
 echo "config:   $CONFIG"
 echo "logs:     journalctl -u sealrelayd"
-echo "health:   curl -s http://127.0.0.1:9443/healthz   (admin_listen in the config)"
+echo "health:   curl -s http://${admin:-127.0.0.1:9443}/healthz"
 echo "Tor:      $DOC_DIR/tor-onion-service.torrc"
+echo "TLS:      for Let's Encrypt, install $DOC_DIR/certbot-deploy-hook.sh in /etc/letsencrypt/renewal-hooks/deploy/"

@@ -10,7 +10,10 @@
 #      fsync), answering 202,
 # with the same load generator (wrk, Debian package), and measures
 #   3. the raw rate of the relay's durability step on the spool's disk: write 64 KiB to a
-#      new file, fsync, rename, fsync the directory (one writer, and 16 in parallel).
+#      new file, fsync, rename, fsync the directory (one writer, and 16 in parallel),
+#      measured just before and just after the relay's run, because a shared disk drifts.
+# It also prints the CPU each server used during its run, and how busy the whole machine was
+# (the load generator shares it), to tell a CPU-bound result from a disk-bound one.
 # Then the relay's RSS: idle, and while it receives one 1 GiB envelope.
 #
 # Needs: wrk, nginx, curl, openssl, python3 (Debian: apt-get install wrk nginx curl openssl
@@ -43,6 +46,13 @@ done
 
 W=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/bench-relay.XXXXXX")
 RELAY_PID="" NGINX_PID=""
+# The big envelope exists twice at once (the file sent, the spool's copy) plus slack.
+need_kib=$(( (2 * BIG_MIB + 512) * 1024 ))
+if [ "$(df -Pk "$W" | awk 'NR == 2 {print $4}')" -lt "$need_kib" ]; then
+    rmdir "$W"
+    echo "bench-relay: need $((need_kib / 1024)) MiB free under $(dirname "$W") (set BENCH_DIR or BENCH_BIG_MIB)" >&2
+    exit 1
+fi
 cleanup() {
     local pid
     for pid in $RELAY_PID $NGINX_PID; do
@@ -75,6 +85,17 @@ run_wrk() {
         -s "$HERE/bench-relay/post.lua" "https://127.0.0.1:$1/v1/reports" | grep '^RESULT'
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
+TICK=$(getconf CLK_TCK)
+# cpu_ticks PID...: user+system clock ticks used so far by these processes (all threads).
+cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+# machine_ticks: "busy total" clock ticks of the whole machine so far (from /proc/stat).
+machine_ticks() { awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6}' /proc/stat; }
+# cpu_line PROC_TICKS MACHINE_BEFORE MACHINE_AFTER ACCEPTED
+cpu_line() {
+    awk -v p="$1" -v b0="${2% *}" -v t0="${2#* }" -v b1="${3% *}" -v t1="${3#* }" -v n="$4" -v hz="$TICK" -v cpus="$(nproc)" \
+        'BEGIN {secs = (t1 - t0) / hz / cpus; printf "%.1f CPU-s over %.1fs (%.0f%% of %d CPUs), %.0f us CPU per accepted report; whole machine %.0f%% busy", \
+            p / hz, secs, 100 * p / hz / secs / cpus, cpus, (n > 0 ? 1e6 * p / hz / n : 0), 100 * (b1 - b0) / (t1 - t0)}'
+}
 
 export SEAL_STATE_DIR="$W/seal-state"
 cd "$W"
@@ -158,14 +179,34 @@ wait "$SAMPLER" 2>/dev/null || true
 BIG_RSS_MAX=$(cat "$W/rss.max" 2>/dev/null || echo 0)
 BIG_HWM=$(kib VmHWM "$RELAY_PID")
 BIG_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
+rm -f big.seal
+
+# --- the disk's durability bound, just before and just after the relay's run (a shared disk
+#     drifts: the two show how much) ----------------------------------------------------------
+FSYNC_SECONDS=$(( (SECONDS_RUN + 1) / 2 ))
+fsync_pair() { # LABEL -> "R1 RN": rates with 1 writer and with $CLIENTS writers
+    local one many
+    log "fsync bound ($1 the relay's run): ${FSYNC_SECONDS}s with 1 writer, ${FSYNC_SECONDS}s with $CLIENTS"
+    mkdir -p "$W/fsync-$1-1" "$W/fsync-$1-n"
+    one=$(python3 "$HERE/bench-relay/fsync_rate.py" "$W/fsync-$1-1" "$FSYNC_SECONDS" 1 | grep '^RESULT')
+    many=$(python3 "$HERE/bench-relay/fsync_rate.py" "$W/fsync-$1-n" "$FSYNC_SECONDS" "$CLIENTS" | grep '^RESULT')
+    rm -rf "$W/fsync-$1-1" "$W/fsync-$1-n"
+    echo "$(field rate "$one") $(field rate "$many")"
+}
+FSYNC_BEFORE=$(fsync_pair before)
 
 log "relay: ${WARMUP}s warm-up, then ${SECONDS_RUN}s of load"
 run_wrk "$RELAY_PORT" "$WARMUP" >/dev/null
+c0=$(cpu_ticks "$RELAY_PID") m0=$(machine_ticks)
 RELAY_RESULT=$(run_wrk "$RELAY_PORT" "$SECONDS_RUN")
+c1=$(cpu_ticks "$RELAY_PID") m1=$(machine_ticks)
+RELAY_CPU=$(cpu_line $((c1 - c0)) "$m0" "$m1" "$(field accepted "$RELAY_RESULT")")
 AFTER_RSS=$(kib VmRSS "$RELAY_PID")
 kill -TERM "$RELAY_PID"
 wait "$RELAY_PID" 2>/dev/null || true
 RELAY_PID=""
+
+FSYNC_AFTER=$(fsync_pair after)
 
 # --- nginx storing bodies to disk --------------------------------------------------------------
 # `return 202` alone would discard the body unread, so the location proxies to a local
@@ -230,16 +271,16 @@ ncheck=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$N/cert.pem" -X POST -
 [ "$ncheck" = 202 ] || { echo "bench-relay: nginx answered $ncheck:" >&2; cat "$N/error.log" >&2; exit 1; }
 log "nginx: ${WARMUP}s warm-up, then ${SECONDS_RUN}s of load"
 run_wrk "$NGINX_PORT" "$WARMUP" >/dev/null
+nginx_pids() { echo "$NGINX_PID" $(pgrep -P "$NGINX_PID"); }
+# shellcheck disable=SC2046
+c0=$(cpu_ticks $(nginx_pids)) m0=$(machine_ticks)
 NGINX_RESULT=$(run_wrk "$NGINX_PORT" "$SECONDS_RUN")
+# shellcheck disable=SC2046
+c1=$(cpu_ticks $(nginx_pids)) m1=$(machine_ticks)
+NGINX_CPU=$(cpu_line $((c1 - c0)) "$m0" "$m1" "$(field accepted "$NGINX_RESULT")")
 kill -TERM "$NGINX_PID"
 wait "$NGINX_PID" 2>/dev/null || true
 NGINX_PID=""
-
-# --- the disk's durability bound ---------------------------------------------------------------
-log "fsync bound: ${SECONDS_RUN}s with one writer, then ${SECONDS_RUN}s with $CLIENTS writers"
-mkdir -p "$W/fsync1" "$W/fsyncN"
-FSYNC1=$(python3 "$HERE/bench-relay/fsync_rate.py" "$W/fsync1" "$SECONDS_RUN" 1 | grep '^RESULT')
-FSYNCN=$(python3 "$HERE/bench-relay/fsync_rate.py" "$W/fsyncN" "$SECONDS_RUN" "$CLIENTS" | grep '^RESULT')
 
 # --- figures -------------------------------------------------------------------------------------
 rate() { awk -v n="$(field accepted "$1")" -v us="$(field duration_us "$1")" 'BEGIN {printf "%.1f", n / (us / 1e6)}'; }
@@ -248,8 +289,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 RELAY_RATE=$(rate "$RELAY_RESULT")
 NGINX_RATE=$(rate "$NGINX_RESULT")
-F1=$(field rate "$FSYNC1")
-FN=$(field rate "$FSYNCN")
+# The bound: the mean of the before and after figures.
+F1=$(awk -v a="${FSYNC_BEFORE% *}" -v b="${FSYNC_AFTER% *}" 'BEGIN {printf "%.1f", (a + b) / 2}')
+FN=$(awk -v a="${FSYNC_BEFORE#* }" -v b="${FSYNC_AFTER#* }" 'BEGIN {printf "%.1f", (a + b) / 2}')
 describe() {
     printf '%s/s accepted (202), p50 %s ms, p99 %s ms, max %s ms; %s requests, %s not 202 (%s), errors connect/read/write/timeout %s/%s/%s/%s\n' \
         "$(rate "$1")" "$(ms p50_us "$1")" "$(ms p99_us "$1")" "$(ms max_us "$1")" "$(field requests "$1")" \
@@ -265,9 +307,12 @@ load:        wrk $(wrk -v 2>&1 | awk 'NR == 1 {print $2}'), $THREADS threads, $C
 body:        one valid envelope, $size bytes, POSTed repeatedly (same bytes, same id)
 
 relay:       $(describe "$RELAY_RESULT")
+             relay CPU: $RELAY_CPU
 nginx:       $(describe "$NGINX_RESULT")
+             nginx CPU: $NGINX_CPU
              (nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'), body written to a temp file, no fsync)
-fsync bound: $F1/s with 1 writer, $FN/s with $CLIENTS writers (write 64 KiB + fsync + rename + fsync dir)
+fsync bound: $F1/s with 1 writer, $FN/s with $CLIENTS writers (write 64 KiB + fsync + rename + fsync dir;
+             mean of before/after the relay's run: ${FSYNC_BEFORE% *}/${FSYNC_AFTER% *} and ${FSYNC_BEFORE#* }/${FSYNC_AFTER#* })
 
 relay / nginx:              $(ratio "$RELAY_RATE" "$NGINX_RATE")
 relay / fsync (1 writer):   $(ratio "$RELAY_RATE" "$F1")

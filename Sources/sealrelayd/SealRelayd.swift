@@ -22,31 +22,36 @@ struct SealRelayd: AsyncParsableCommand {
         // The relay key and TLS key are in memory: keep them out of core files.
         var limit = rlimit(rlim_cur: 0, rlim_max: 0)
         _ = setrlimit(Int32(RLIMIT_CORE.rawValue), &limit)
-        let command: ParsableCommand
         do {
-            command = try parseAsRoot()
-        } catch {
-            if exitCode(for: error) == .success {
-                print(fullMessage(for: error))
-                Glibc.exit(0)
+            let parsed = try parseAsRoot()
+            if var command = parsed as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                var command = parsed
+                try command.run()
             }
+        } catch {
+            Glibc.exit(report(error))
+        }
+    }
+
+    /// 0 for help, 2 for usage errors, 1 (one line on stderr) for everything else.
+    static func report(_ error: any Error) -> Int32 {
+        if let code = error as? ExitCode { return code.rawValue }
+        switch exitCode(for: error) {
+        case .success:
+            print(fullMessage(for: error))
+            return 0
+        case .validationFailure:
             var message = fullMessage(for: error)
             if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
             FileHandle.standardError.write(Data("sealrelayd: \(message.split(separator: "\n").first ?? "")\n".utf8))
-            Glibc.exit(2)
-        }
-        do {
-            if var async = command as? AsyncParsableCommand {
-                try await async.run()
-            } else {
-                var sync = command
-                try sync.run()
-            }
-        } catch let code as ExitCode {
-            Glibc.exit(code.rawValue)
-        } catch {
-            FileHandle.standardError.write(Data("sealrelayd: \(error)\n".utf8))
-            Glibc.exit(1)
+            return 2
+        default:
+            let fromParser = String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
+            let message = fromParser ? fullMessage(for: error) : String(describing: error)
+            FileHandle.standardError.write(Data("sealrelayd: \(message.split(separator: "\n").first ?? "")\n".utf8))
+            return 1
         }
     }
 }

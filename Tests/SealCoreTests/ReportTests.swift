@@ -185,4 +185,17 @@ struct Base64URLTests {
         #expect(Base64URL.decode("-_9") == nil)
         #expect(Base64URL.decode("A") == nil)
     }
+
+    @Test("agrees with Foundation's base64 on random inputs of every length up to 200")
+    func agreesWithFoundation() {
+        for length in 0...200 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255) }
+            let standard = Data(bytes).base64EncodedString()
+            let expected = standard.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            #expect(Base64URL.encode(bytes) == expected)
+            #expect(Base64URL.decode(expected) == bytes)
+            #expect(Base64URL.decode(expected, count: length) == bytes)
+        }
+    }
 }

@@ -98,7 +98,8 @@ extension RelayConfig {
             "# A connection must deliver its first request head this soon after connecting, so",
             "# clients dribbling a byte a second cannot hold connection slots.",
             "request_head_timeout_seconds = \(requestHeadTimeoutSeconds)",
-            "# Logs never contain addresses, headers or request times at any level.",
+            "# notice, info, warning, error or critical. Logs hold no addresses, headers or request",
+            "# times; debug and trace are refused because they would log connection times.",
             "log_level = \(logLevel)",
             "",
         ]

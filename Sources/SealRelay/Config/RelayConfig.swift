@@ -53,6 +53,11 @@ public struct RelayConfig: Sendable {
         guard signatureWindowSeconds > 0, signatureWindowSeconds <= 3600 else {
             throw ConfigError("signature_window_seconds must be between 1 and 3600")
         }
+        // At debug and trace, Hummingbird logs every connection; with the journal's
+        // timestamps that is a record of when clients came.
+        guard ["notice", "info", "warning", "error", "critical"].contains(logLevel) else {
+            throw ConfigError("log_level must be notice, info, warning, error or critical: lower levels log connection times")
+        }
         guard maxConnections > 0, idleTimeoutSeconds > 0, requestHeadTimeoutSeconds > 0 else { throw ConfigError("connection limits must be positive") }
     }
 }

@@ -37,11 +37,19 @@ public struct Relay: Sendable {
                                expiryDays: config.expiryDays, expiryJitterDays: config.expiryJitterDays)
     }
 
+    /// fsync blocks its thread for as long as the disk takes; commits get their own pool,
+    /// wide enough for many uploads to wait on the disk at once (the disk batches them).
+    static let commitPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 16)
+        pool.start()
+        return pool
+    }()
+
     /// The router every public listener shares.
     func publicRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: PrivacyHeaders())
-        let intake = EnvelopeIntake(spool: spool, threadPool: .singleton)
+        let intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool)
         let fileIO = FileIO()
         PublicRoutes(bundle: bundle, intake: intake, metrics: metrics).register(on: router)
         MailboxRoutes(spool: spool, fileIO: fileIO).register(on: router)

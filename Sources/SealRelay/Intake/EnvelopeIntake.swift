@@ -159,6 +159,7 @@ final class PartialFile: @unchecked Sendable {
         done = true
         let dir = URL(fileURLWithPath: final).deletingLastPathComponent().path
         FileTimes.normaliseDirectory(dir)
+        FileTimes.normaliseDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
         do { try FileSystem.syncDirectory(dir) } catch { throw SpoolError.io("directory fsync failed") }
     }
 

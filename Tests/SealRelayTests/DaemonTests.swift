@@ -27,11 +27,33 @@ struct DaemonTests {
         let envelopes = try (0..<50).map { try relay.envelope(message: String(repeating: "\($0) ", count: 150_000), suite: .x25519) }
         let daemon = try RelayDaemon(configPath: config)
         relay.tlsPort = try await daemon.port()
+        // Ten uploads go at once; forty dribble their bodies over about two seconds, so they are
+        // certainly in flight when the relay is killed after the first receipts.
         let accepted = try await withThrowingTaskGroup(of: String?.self) { group in
-            for envelope in envelopes {
+            for (i, envelope) in envelopes.enumerated() {
                 group.addTask {
-                    let reply = try? await relay.request(.POST, "/v1/reports", body: envelope)
-                    return reply?.status == .accepted ? reply?.json["receipt"] as? String : nil
+                    var request = HTTPClientRequest(url: relay.base + "/v1/reports")
+                    request.method = .POST
+                    if i < 10 {
+                        request.body = .bytes(ByteBuffer(bytes: envelope))
+                    } else {
+                        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
+                        request.body = .stream(stream, length: .known(Int64(envelope.count)))
+                        Task {
+                            let step = envelope.count / 20 + 1
+                            for start in stride(from: 0, to: envelope.count, by: step) {
+                                continuation.yield(ByteBuffer(bytes: envelope[start..<min(start + step, envelope.count)]))
+                                try? await Task.sleep(for: .milliseconds(100))
+                            }
+                            continuation.finish()
+                        }
+                    }
+                    guard let response = try? await relay.client.execute(request, timeout: .seconds(30)),
+                          response.status == .accepted,
+                          let body = try? await response.body.collect(upTo: 1 << 16),
+                          let json = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+                    else { return nil }
+                    return json["receipt"] as? String
                 }
             }
             var receipts: [String] = []
@@ -78,8 +100,12 @@ struct DaemonTests {
         request.body = .stream(stream, length: .known(Int64(envelope.count)))
         let upload = Task { try await relay.client.execute(request, timeout: .seconds(60)) }
         continuation.yield(ByteBuffer(bytes: pieces[0]))
-        // The upload is under way: its first bytes are on the wire.
-        try await Task.sleep(for: .milliseconds(300))
+        // Wait until the relay is receiving it: its partial file appears in incoming/.
+        let incoming = "\(relay.stateDirectory)/spool/incoming"
+        let deadline = Date().addingTimeInterval(20)
+        while (try? FileManager.default.contentsOfDirectory(atPath: incoming))?.isEmpty != false, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         daemon.signal(SIGTERM)
         for piece in pieces.dropFirst() {
             continuation.yield(ByteBuffer(bytes: piece))

@@ -4,7 +4,7 @@ BIN := .build/debug
 PYTHON_VENV := .venv
 PY := $(PYTHON_VENV)/bin/python
 
-.PHONY: all build demo demo-offline test bench-crypto bench-relay clean
+.PHONY: all build demo demo-offline test bench-crypto bench-relay bench-scrub clean
 
 all: build
 
@@ -30,6 +30,10 @@ test: build $(PY)
 bench-crypto:
 	$(SWIFT) build -c release --product seal
 	bash scripts/bench-crypto.sh .build/release/seal
+
+bench-scrub:
+	$(SWIFT) build -c release --product seal
+	bash scripts/bench-scrub.sh .build/release/seal
 
 bench-relay:
 	$(SWIFT) build -c release --product sealrelayd

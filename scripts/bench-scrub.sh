@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Scrubbing a ~200 MB phone-style video and a 12-megapixel photo: time and peak memory of
+# `seal scrub`, against `exiftool -all=` on the same files in the same run. Prints figures
+# only. Usage: scripts/bench-scrub.sh SEAL_BINARY  (needs ffmpeg, exiftool, /usr/bin/time)
+set -euo pipefail
+[ $# -eq 1 ] || { echo "usage: $0 SEAL_BINARY" >&2; exit 2; }
+SEAL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+for tool in ffmpeg exiftool /usr/bin/time; do
+    command -v "$tool" >/dev/null || { echo "bench-scrub: $tool is missing" >&2; exit 2; }
+done
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/seal-bench-scrub.XXXXXX")
+trap 'rm -rf "$DIR"' EXIT INT TERM
+cd "$DIR"
+
+tag() { # real tags, written by ExifTool, the way a phone would leave them
+    exiftool -q -overwrite_original -GPSLatitude=37.5665 -GPSLatitudeRef=N -GPSLongitude=126.978 -GPSLongitudeRef=E \
+        -Make=Phone -Model="Phone 12" -SerialNumber=SN123456789 -Artist="Kim" -Software="Camera 1.0" \
+        -DateTimeOriginal="2026:03:01 08:00:00" "$@" >/dev/null
+}
+
+echo "making fixtures in $DIR ..."
+ffmpeg -v error -f lavfi -i "testsrc2=size=1920x1080:rate=30:duration=45" -f lavfi -i "sine=frequency=440:duration=45" \
+    -c:v libx264 -preset ultrafast -b:v 40M -maxrate 40M -bufsize 80M -c:a aac -movflags +faststart \
+    -metadata title="dormitory" -metadata location="+37.5665+126.9780/" video.mp4
+exiftool -q -overwrite_original -Keys:GPSCoordinates="37.5665 N, 126.978 E" -Keys:Make=Phone -Keys:Model="Phone 12" \
+    -UserData:Make=Phone -XMP-dc:Creator=Kim video.mp4 >/dev/null
+ffmpeg -v error -f lavfi -i "testsrc2=size=4000x3000:rate=1:duration=1,noise=alls=25:allf=t" -frames:v 1 -q:v 2 photo.jpg
+tag -XMP-dc:Creator=Kim -IPTC:By-line=Kim photo.jpg
+
+measure() { # LABEL CMD...: prints wall seconds and peak RSS
+    local label=$1; shift
+    /usr/bin/time -f "%e %M" -o time.txt "$@" >/dev/null 2>&1 || { echo "bench-scrub: $label failed" >&2; exit 1; }
+    read -r secs kib < time.txt
+    printf "%-22s %8.2f s %8.1f MiB peak RSS\n" "$label" "$secs" "$(awk -v k="$kib" 'BEGIN{print k/1024}')"
+    LAST=$secs
+}
+
+for f in video.mp4 photo.jpg; do
+    size=$(stat -c %s "$f")
+    echo
+    echo "== $f ($(awk -v s="$size" 'BEGIN{printf "%.1f", s/1048576}') MiB) =="
+    rm -f "seal-$f" "exif-$f"
+    measure "seal scrub" "$SEAL" scrub "$f" --out "seal-$f"; s=$LAST
+    measure "exiftool -all=" exiftool -all= -o "exif-$f" "$f"; e=$LAST
+    awk -v s="$s" -v e="$e" 'BEGIN { if (s > 0) printf "ratio exiftool/seal (time): %.2f\n", e / s }'
+    left=$(exiftool -a -G1 -s -GPS:all -SerialNumber -Artist -Make -Model "seal-$f" | wc -l)
+    echo "identifying tags left after seal scrub (exiftool): $left"
+done

@@ -30,8 +30,8 @@ extension EnvelopeIntake {
     func answer(_ request: Request, as delivery: Delivery, metrics: RelayMetrics) async -> Response {
         do {
             let id = try await receive(request.body, as: delivery)
+            // The spool gauges are refreshed when /metrics is read, not on this hot path.
             metrics.accepted.increment()
-            metrics.updateSpool(count: await spool.count, bytes: await spool.bytes)
             return APIResponse.json(.accepted, ["receipt": id.description])
         } catch let error as IntakeError {
             switch error {

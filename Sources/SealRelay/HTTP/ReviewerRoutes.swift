@@ -81,7 +81,6 @@ struct ReviewerRoutes: Sendable {
             return APIResponse.error(.insufficientStorageStatus, "the relay could not record the acknowledgement")
         }
         metrics.acknowledgements.increment()
-        metrics.updateSpool(count: await spool.count, bytes: await spool.bytes)
         return Response(status: .noContent)
     }
 }

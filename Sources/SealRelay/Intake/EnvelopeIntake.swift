@@ -61,7 +61,7 @@ struct EnvelopeIntake: Sendable {
         }
         do {
             let (id, head, size) = try await stream(body, into: file, reservation: reservation, delivery: delivery)
-            let expiry = await spool.expiryDate()
+            let expiry = spool.expiryDate()
             let final = try spool.path(for: id, delivery: delivery)
             try await threadPool.runIfActive { try file.commit(to: final, times: expiry) }
             await spool.register(reservation, id: id, delivery: delivery, recipients: Set(head.header.kids), size: size, expiry: expiry)
@@ -85,9 +85,16 @@ struct EnvelopeIntake: Sendable {
         var total = 0
         var head: EnvelopeHead?
         var headBytes: [UInt8] = []
+        // The size limit is checked on every buffer; the spool's shared byte quota, an actor
+        // hop, once per MiB and at the end, which keeps small reports to one hop.
+        var charged = 0
         for try await buffer in body {
             total += buffer.readableBytes
-            try await spool.charge(reservation, total: total)
+            guard total <= spool.quotas.maxEnvelopeBytes else { throw SpoolError.tooLarge(spool.quotas.maxEnvelopeBytes) }
+            if total - charged >= 1 << 20 {
+                try await spool.charge(reservation, total: total)
+                charged = total
+            }
             try buffer.withUnsafeReadableBytes { bytes in
                 hasher.update(bufferPointer: bytes)
                 try file.write(bytes)
@@ -99,6 +106,7 @@ struct EnvelopeIntake: Sendable {
                 headBytes = []
             }
         }
+        try await spool.charge(reservation, total: total)
         guard let head else { throw IntakeError.malformed("envelope is truncated inside its header") }
         try Self.checkPayloadLength(total - head.length)
         return (EnvelopeID(digest: hasher.finalize()), head, total)

@@ -40,8 +40,8 @@ public actor Spool {
     nonisolated let envelopeDirectory: String
     nonisolated let replyDirectory: String
     nonisolated let quotas: Quotas
-    let expiryDays: Int
-    let expiryJitterDays: Int
+    nonisolated let expiryDays: Int
+    nonisolated let expiryJitterDays: Int
     private var entries: [EnvelopeID: Entry] = [:]
     /// Replies by mailbox; each reply's size and expiry.
     private var mailboxes: [MailboxID: [EnvelopeID: (size: Int, expiry: Date)]] = [:]
@@ -145,7 +145,7 @@ public actor Spool {
     }
 
     /// The day, with jitter, on which an envelope arriving today is deleted unread.
-    func expiryDate(now: Date = Date()) -> Date {
+    nonisolated func expiryDate(now: Date = Date()) -> Date {
         let today = floor(now.timeIntervalSince1970 / 86400) * 86400
         let days = expiryDays + Int.random(in: 0...expiryJitterDays)
         return Date(timeIntervalSince1970: today + Double(days) * 86400)

@@ -45,11 +45,7 @@ struct ReportOptions: ParsableArguments {
     func messageText() throws -> String {
         if let message { return message }
         guard let messageFile else { return "" }
-        let bytes = try InputFile.readAll(path: messageFile, limit: Manifest.maxEncodedSize / 2)
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw CLIError("\(messageFile) is not UTF-8 text")
-        }
-        return text
+        return try ReportSealer.readMessage(file: messageFile)
     }
 
     /// The codename to sign this report with, and whether it is new (so it must be shown).
@@ -72,18 +68,6 @@ struct ReportOptions: ParsableArguments {
         Terminal.note("wrote your new codename to \(codenameFile) (mode 0600)")
     }
 
-    /// Cleans every attachment into `workDirectory` and tells the source, per file, what was
-    /// removed: they should know what their photo gave away, and that it no longer does.
-    func preparedAttachments(workDirectory: String) throws -> [Attachment] {
-        try attachments.map { path in
-            let prepared = try AttachmentPreparer.prepare(path: path, allowUnscrubbed: allowUnscrubbed.contains(path),
-                                                          workDirectory: workDirectory)
-            if !prepared.removed.isEmpty {
-                Terminal.note("\(prepared.name): removed \(prepared.removed.joined(separator: ", "))")
-            }
-            return prepared
-        }
-    }
 }
 
 /// Options that pin the organisation a bundle must come from.
@@ -136,15 +120,20 @@ enum ReportSealer {
         let attachments: [Attachment]
         private let folder: String
 
-        init(_ report: ReportOptions) throws {
+        init(message readMessage: () throws -> String, attachments paths: [String], allowUnscrubbed: [String]) throws {
             folder = try PrivateTemporaryDirectory.make()
             do {
-                message = try report.messageText()
-                attachments = try report.preparedAttachments(workDirectory: folder)
+                message = try readMessage()
+                attachments = try ReportSealer.prepare(paths, allowUnscrubbed: allowUnscrubbed, workDirectory: folder)
             } catch {
                 try? FileManager.default.removeItem(atPath: folder)
                 throw error
             }
+        }
+
+        convenience init(_ report: ReportOptions) throws {
+            try self.init(message: report.messageText, attachments: report.attachments,
+                          allowUnscrubbed: report.allowUnscrubbed)
         }
 
         deinit { try? FileManager.default.removeItem(atPath: folder) }
@@ -152,19 +141,44 @@ enum ReportSealer {
 
     static func contents(of report: ReportOptions) throws -> Contents { try Contents(report) }
 
+    /// A message file: UTF-8 text, bounded so it fits a manifest.
+    static func readMessage(file: String) throws -> String {
+        let bytes = try InputFile.readAll(path: file, limit: Manifest.maxEncodedSize / 2)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw CLIError("\(file) is not UTF-8 text")
+        }
+        return text
+    }
+
+    /// Cleans every attachment into `workDirectory` and tells the sender, per file, what was
+    /// removed: they should know what their photo gave away, and that it no longer does.
+    static func prepare(_ paths: [String], allowUnscrubbed: [String], workDirectory: String) throws -> [Attachment] {
+        try paths.map { path in
+            let prepared = try AttachmentPreparer.prepare(path: path, allowUnscrubbed: allowUnscrubbed.contains(path),
+                                                          workDirectory: workDirectory)
+            if !prepared.removed.isEmpty {
+                Terminal.note("\(prepared.name): removed \(prepared.removed.joined(separator: ", "))")
+            }
+            return prepared
+        }
+    }
+
+    /// Says, per file, what goes out without metadata removal.
+    static func warnUnscrubbed(_ manifest: Manifest) {
+        for s in manifest.unscrubbed ?? [] {
+            Terminal.warn("\(s) is sent WITHOUT metadata removal, as you asked")
+        }
+    }
+
     static func seal(report: ReportOptions, codename: Codename, bundle: RecipientBundle, to out: String) throws -> Int {
         try seal(contents(of: report), codename: codename, bundle: bundle, to: out)
     }
 
     static func seal(_ contents: Contents, codename: Codename, bundle: RecipientBundle, to out: String) throws -> Int {
         let secrets = codename.secrets()
-        let reply = Manifest.Reply(key: Base64URL.encode(Array(secrets.replyKey.publicKey.rawRepresentation)),
-                                   mailbox: secrets.mailboxID)
         var writer = try ReportWriter(kind: .report, message: contents.message,
-                                      attachments: contents.attachments, reply: reply, thread: secrets.thread)
-        for s in writer.manifest.unscrubbed ?? [] {
-            Terminal.warn("\(s) is sent WITHOUT metadata removal, as you asked")
-        }
+                                      attachments: contents.attachments, reply: secrets.replyAddress, thread: secrets.thread)
+        warnUnscrubbed(writer.manifest)
         let output = try AtomicFile(path: out)
         let progress = Terminal.progress("encrypting")
         let length = writer.length

@@ -22,22 +22,45 @@ struct Open: ParsableCommand {
             envelopes = [input]
         }
         var failures = 0
+        var threads = Set<String>()
         for path in envelopes {
             do {
                 let opened = try ReportOpener.open(envelope: path, key: identity, into: out,
                                                    progress: Terminal.progress("opening \(path)"))
                 let what = opened.alreadyOpened ? "already opened in" : "opened into"
-                print("\(path): \(what) \(opened.folder) (\(opened.manifest.files.count) attachment(s))")
+                print("\(path): \(opened.manifest.kind.rawValue) \(what) \(opened.folder) (\(opened.manifest.files.count) attachment(s))")
                 AttachmentCheck.run(opened, envelope: path)
+                threads.insert((opened.folder as NSString).deletingLastPathComponent)
             } catch {
                 failures += 1
                 Terminal.error("\(path): \(error)")
             }
         }
+        if envelopes.count > 1 { Conversations.summarise(threads) }
         if failures > 0 {
             if envelopes.count > 1 { Terminal.error("\(failures) of \(envelopes.count) envelopes could not be opened") }
             throw ExitCode(1)
         }
+    }
+}
+
+/// One line per conversation a run touched: everything its `thread-*` folder holds now
+/// (earlier runs included), reports before replies, each in name order, so the same folder
+/// always reads the same. Envelopes carry no time, so there is no truer order to show.
+enum Conversations {
+    static func summarise(_ threads: Set<String>) {
+        for thread in threads.sorted() {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: thread)) ?? []).sorted()
+            let reports = names.filter { $0.hasPrefix("report-") }
+            let replies = names.filter { $0.hasPrefix("reply-") }
+            let counts = [count(reports.count, "report"), count(replies.count, "reply", plural: "replies")]
+                .compactMap { $0 }.joined(separator: ", ")
+            print("\(thread): \(counts): \((reports + replies).joined(separator: " "))")
+        }
+    }
+
+    private static func count(_ n: Int, _ word: String, plural: String? = nil) -> String? {
+        n == 0 ? nil : "\(n) \(n == 1 ? word : plural ?? word + "s")"
     }
 }
 

@@ -8,9 +8,10 @@ import SealCore
 /// The relay's HTTP API v1 (DESIGN §5) as the CLI uses it.
 ///
 /// What it sends: the request line, `Host`, `User-Agent: seal` (fixed, never the system or
-/// a version), `Content-Type`/`Content-Length` on uploads and, on reviewer routes, the two
-/// RFC 9421 signature headers. No cookies are kept, no redirect is followed (a relay cannot
-/// bounce a source to another host or to plain HTTP), and responses are never decompressed.
+/// a version), `Content-Type`/`Content-Length` on uploads, on reviewer routes the two
+/// RFC 9421 signature headers, and on mailbox routes `Mailbox-Secret`. No cookies are
+/// kept, no redirect is followed (a relay cannot bounce a source to another host or to
+/// plain HTTP), and responses are never decompressed.
 final class RelayClient: Sendable {
     let endpoint: RelayEndpoint
     let proxy: RelayProxy?
@@ -102,12 +103,39 @@ final class RelayClient: Sendable {
         return try await transport { try await Array(buffer: response.body.collect(upTo: Self.maxBundleSize)) }
     }
 
+    /// The relay's bundle, verified against the pinned organisation fingerprint (and the
+    /// counter store): a relay that serves anything else is not the organisation's.
+    func verifiedBundle(pinned: Fingerprint) async throws -> RecipientBundle {
+        let bytes = try await bundle()
+        do {
+            return try RecipientBundle.verify(bytes, pinned: pinned, counters: .standard())
+        } catch let error as BundleError {
+            throw CLIError("the relay's \(error)")
+        }
+    }
+
     /// `POST /v1/reports`: uploads one envelope, streamed from its file, and checks that the
     /// receipt names exactly the bytes that were sent. Returns the receipt.
     func submit(envelope path: String, progressLabel: String?) async throws -> EnvelopeID {
+        try await upload(envelope: path, request: request("POST", "/v1/reports"), what: "report",
+                         progressLabel: progressLabel)
+    }
+
+    /// `POST /v1/replies/{mailbox}`, signed with the reviewer's fetch credential: uploads one
+    /// reply envelope for the source whose mailbox this is. Returns the checked receipt.
+    func pushReply(envelope path: String, mailbox: String, key: SigningKey, progressLabel: String?) async throws -> EnvelopeID {
+        guard ReplyEnvelope.isValidMailboxID(mailbox) else { throw CLIError("\(mailbox) is not a mailbox id") }
+        return try await upload(envelope: path, request: signed("POST", "/v1/replies/\(mailbox)", key: key), what: "reply",
+                                progressLabel: progressLabel)
+    }
+
+    /// Streams the envelope at `path` as the body of `request` and checks that the 202's
+    /// receipt names exactly the bytes that were sent.
+    private func upload(envelope path: String, request base: HTTPClientRequest, what: String,
+                        progressLabel: String?) async throws -> EnvelopeID {
         let size = try InputFile(path: path).size()
         let upload = FileUploadBody(path: path, length: size, progressLabel: progressLabel, eventLoop: eventLoop)
-        var request = request("POST", "/v1/reports")
+        var request = base
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
         request.body = .stream(upload, length: .known(Int64(size)))  // sets Content-Length
         let post = request
@@ -133,18 +161,18 @@ final class RelayClient: Sendable {
                 description: "\(endpoint.hostDisplay) stopped taking the upload for \(stallLimit) s; gave up (nothing was confirmed)")
         }
         guard response.status == .accepted else {
-            throw try await failure(response, doing: "accept the report")
+            throw try await failure(response, doing: "accept the \(what)")
         }
         let body = try await transport { try await response.body.collect(upTo: Self.maxErrorSize) }
         struct Receipt: Decodable { var receipt: String }
         guard let text = try? JSONDecoder().decode(Receipt.self, from: Data(body.readableBytesView)).receipt,
               let receipt = EnvelopeID(text)
-        else { throw CLIError("\(endpoint.origin) answered 202 without a readable receipt: the report may not have been stored") }
+        else { throw CLIError("\(endpoint.origin) answered 202 without a readable receipt: the \(what) may not have been stored") }
         guard let sent = upload.sent.id else {
-            throw CLIError("\(endpoint.origin) answered before the whole report was sent: the report was not stored")
+            throw CLIError("\(endpoint.origin) answered before the whole \(what) was sent: the \(what) was not stored")
         }
         guard receipt == sent else {
-            throw CLIError("the relay's receipt \(receipt) does not match the report sent (\(sent)): the relay did not store what was sent")
+            throw CLIError("the relay's receipt \(receipt) does not match the \(what) sent (\(sent)): the relay did not store what was sent")
         }
         return receipt
     }
@@ -168,15 +196,22 @@ final class RelayClient: Sendable {
         guard response.status == .ok else { throw try await failure(response, doing: "list the inbox") }
         let body = try await transport { try await response.body.collect(upTo: Self.maxJSONSize) }
         struct Listing: Decodable {
-            struct Entry: Decodable { var id: String; var size: Int }
-            var envelopes: [Entry]
+            var envelopes: [ListedEntry]
         }
         guard let listing = try? JSONDecoder().decode(Listing.self, from: Data(body.readableBytesView)) else {
             throw CLIError("\(endpoint.origin) sent an inbox listing that is not {\"envelopes\":[{\"id\",\"size\"}...]}")
         }
+        return Self.entries(listing.envelopes)
+    }
+
+    private struct ListedEntry: Decodable { var id: String; var size: Int }
+
+    /// Checked, deduplicated entries of a listing: an id that is not an envelope id could
+    /// name any file, so it is refused.
+    private static func entries(_ listed: [ListedEntry]) -> Inbox {
         var seen = Set<EnvelopeID>()
         var inbox = Inbox()
-        for entry in listing.envelopes {
+        for entry in listed {
             guard let id = EnvelopeID(entry.id) else {
                 inbox.refused.append("the relay listed \"\(RelayText.clean(String(entry.id.prefix(80))))\", which is not an envelope id (22 base64url characters); skipped")
                 continue
@@ -197,7 +232,41 @@ final class RelayClient: Sendable {
     /// listed size and its bytes hash to `id`. Otherwise nothing is left behind.
     func download(_ entry: InboxEntry, key: SigningKey, to path: String,
                   progress: ((Int, Int) -> Void)?) async throws -> DownloadOutcome {
-        let response = try await send(try signed("GET", "/v1/inbox/\(entry.id)", key: key), transfer: true)
+        try await download(entry, request: signed("GET", "/v1/inbox/\(entry.id)", key: key), to: path, progress: progress)
+    }
+
+    /// `GET /v1/mailbox`, with the mailbox secret: the replies waiting for a source. A
+    /// mailbox nobody wrote to answers like an empty one, by design.
+    func mailbox(secrets: CodenameSecrets) async throws -> Inbox {
+        let response = try await send(mailboxRequest("/v1/mailbox", secrets: secrets))
+        guard response.status == .ok else { throw try await failure(response, doing: "list the replies") }
+        let body = try await transport { try await response.body.collect(upTo: Self.maxJSONSize) }
+        struct Listing: Decodable {
+            var replies: [ListedEntry]
+        }
+        guard let listing = try? JSONDecoder().decode(Listing.self, from: Data(body.readableBytesView)) else {
+            throw CLIError("\(endpoint.origin) sent a reply listing that is not {\"replies\":[{\"id\",\"size\"}...]}")
+        }
+        return Self.entries(listing.replies)
+    }
+
+    /// `GET /v1/mailbox/{id}`, with the mailbox secret: one reply, checked as `download` checks.
+    func downloadReply(_ entry: InboxEntry, secrets: CodenameSecrets, to path: String,
+                       progress: ((Int, Int) -> Void)?) async throws -> DownloadOutcome {
+        try await download(entry, request: mailboxRequest("/v1/mailbox/\(entry.id)", secrets: secrets), to: path,
+                           progress: progress)
+    }
+
+    private func mailboxRequest(_ route: String, secrets: CodenameSecrets) -> HTTPClientRequest {
+        var request = request("GET", route)
+        request.headers.add(name: "Mailbox-Secret", value: secrets.mailboxSecretBase64URL)
+        return request
+    }
+
+    /// Streams the envelope `request` answers with into `path` (see above).
+    private func download(_ entry: InboxEntry, request: HTTPClientRequest, to path: String,
+                          progress: ((Int, Int) -> Void)?) async throws -> DownloadOutcome {
+        let response = try await send(request, transfer: true)
         if response.status == .notFound {
             _ = try? await response.body.collect(upTo: Self.maxErrorSize)
             return .gone

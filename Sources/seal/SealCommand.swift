@@ -16,7 +16,7 @@ struct Seal: AsyncParsableCommand {
         abstract: "Encrypt, open and manage SealRelay reports and keys.",
         subcommands: [
             Keygen.self, Credential.self, FingerprintCommand.self, Org.self, Encrypt.self, Submit.self,
-            Fetch.self, Open.self, CodenameCommand.self, Scrub.self,
+            Check.self, Fetch.self, Open.self, ReplyCommand.self, PushReplies.self, CodenameCommand.self, Scrub.self,
         ]
     )
 

@@ -45,7 +45,7 @@ struct Submit: AsyncParsableCommand {
         // relay hears from us at all.
         let contents = try ReportSealer.contents(of: report)
         try await RelayClient.with(relay) { client in
-            let bundle = try await verifiedBundle(client, pinned: pinned)
+            let bundle = try await client.verifiedBundle(pinned: pinned)
             let (codename, isNew) = try report.codename()
             let receipt = try await PrivateTemporaryDirectory.with { dir in
                 let envelope = "\(dir)/report.seal"
@@ -87,7 +87,7 @@ struct Submit: AsyncParsableCommand {
             }
         }
         try await RelayClient.with(relay) { client in
-            let bundle = try await verifiedBundle(client, pinned: pinned)
+            let bundle = try await client.verifiedBundle(pinned: pinned)
             // ... and addressed to the relay's current bundle before any is sent: a relay
             // only accepts envelopes for its reviewers, and a half-sent batch is confusing.
             let kids = Set(bundle.reviewers.map(\.kid))
@@ -111,15 +111,6 @@ struct Submit: AsyncParsableCommand {
                 }
                 print("\(path): receipt \(receipt)")
             }
-        }
-    }
-
-    private func verifiedBundle(_ client: RelayClient, pinned: Fingerprint) async throws -> RecipientBundle {
-        let bytes = try await client.bundle()
-        do {
-            return try RecipientBundle.verify(bytes, pinned: pinned, counters: .standard())
-        } catch let error as BundleError {
-            throw CLIError("the relay's \(error)")
         }
     }
 }

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import SealCore
+
+/// `seal check`: a source reads the replies waiting for them (DESIGN §4, §8). Everything
+/// comes from the codename: the mailbox secret shown to the relay and the key that opens
+/// the replies. Nothing is kept on the device unless --out asks for it.
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read the replies to your reports, with your codename.",
+        discussion: """
+            The codename is checked before any request is made. The relay's recipient bundle is \
+            checked against --org-fingerprint before your mailbox is asked for, so you know you \
+            are talking to the organisation's relay. Replies are printed; with --out they are \
+            also saved, attachments included, in a folder per conversation. Replies stay on the \
+            relay until they expire, so you can read them again, from another device too.
+            """)
+
+    @OptionGroup var relay: RelayOptions
+    @OptionGroup var pin: PinOptions
+    @Option(help: "The file holding your codename (12 words).") var codenameFile: String
+    @Option(help: "Also save the replies and their attachments into this folder (created, mode 0700).")
+    var out: String?
+
+    private struct Tally {
+        var read = 0
+        var failed = 0
+    }
+
+    func run() async throws {
+        // A mistyped codename must never reach the relay: it would ask for someone else's
+        // mailbox (or none), and the answer would look like "no replies".
+        let bytes = try InputFile.readAll(path: codenameFile, limit: 4096)
+        let secrets = try Codename(parsing: String(decoding: bytes, as: UTF8.self)).secrets()
+        let identity = secrets.replyIdentity
+        if let out, FileManager.default.fileExists(atPath: out), !FileSystem.isDirectory(out) {
+            throw CLIError("--out \(out) exists and is not a folder")
+        }
+        let pinned = try pin.pinned
+        var tally = Tally()
+        try await RelayClient.with(relay) { client in
+            _ = try await client.verifiedBundle(pinned: pinned)
+            let mailbox = try await client.mailbox(secrets: secrets)
+            for line in mailbox.refused {
+                tally.failed += 1
+                Terminal.error(line)
+            }
+            // The relay lists replies in random order and nothing in a reply carries a time:
+            // the id order is at least the same on every run.
+            let entries = mailbox.entries.sorted { $0.id.text < $1.id.text }
+            if entries.isEmpty {
+                if tally.failed == 0 { print("no replies yet") }
+                return
+            }
+            try await PrivateTemporaryDirectory.with { dir in
+                for (index, entry) in entries.enumerated() {
+                    print(index == 0 ? "" : "\n", terminator: "")
+                    print("reply \(index + 1) of \(entries.count) (\(entry.id)):")
+                    do {
+                        try await read(entry, client: client, secrets: secrets, identity: identity, dir: dir)
+                        tally.read += 1
+                    } catch let error as RelayTransportError {
+                        throw error
+                    } catch {
+                        tally.failed += 1
+                        Terminal.error("reply \(entry.id): \(error)")
+                    }
+                }
+            }
+        }
+        if tally.failed > 0 {
+            throw CLIError("\(tally.failed) reply(ies) could not be read; the others are shown above")
+        }
+    }
+
+    private func read(_ entry: RelayClient.InboxEntry, client: RelayClient, secrets: CodenameSecrets,
+                      identity: ReplyIdentity, dir: String) async throws {
+        let path = "\(dir)/\(entry.id).seal"
+        switch try await client.downloadReply(entry, secrets: secrets, to: path,
+                                               progress: entry.size > 0 ? Terminal.progress("fetching") : nil) {
+        case .gone:
+            print("  (it expired on the relay just now)")
+            return
+        case .stored:
+            break
+        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            try ReplyEnvelope.check(EnvelopeHead.read(from: InputFile(path: path)), for: identity)
+        } catch EnvelopeError.notAddressedToYou {
+            throw CLIError("it is not addressed to your codename's reply key; ignored")
+        }
+        let opened = try ReportOpener.open(envelope: path, key: identity, into: out ?? "\(dir)/opened")
+        guard opened.manifest.kind == .reply else {
+            if !opened.alreadyOpened { try? FileManager.default.removeItem(atPath: opened.folder) }
+            throw CLIError("it holds a \(opened.manifest.kind.rawValue), not a reply; ignored")
+        }
+        let manifest = opened.manifest
+        var message = manifest.message
+        if message.hasSuffix("\n") { message.removeLast() }
+        print(TerminalText.multiline(message))
+        if !manifest.files.isEmpty {
+            let list = manifest.files.map { "\(TerminalText.line($0.name)) (\($0.size) bytes)" }.joined(separator: ", ")
+            print(out == nil ? "attachments (not saved; use --out DIR to save them): \(list)" : "attachments: \(list)")
+        }
+        if out != nil {
+            print(opened.alreadyOpened ? "already saved in \(opened.folder)" : "saved in \(opened.folder)")
+        } else {
+            try? FileManager.default.removeItem(atPath: opened.folder)
+        }
+    }
+}
+
+/// Text someone else wrote, made safe to print: no control or formatting characters that
+/// a terminal would act on (escape sequences, bidirectional overrides), line breaks kept.
+enum TerminalText {
+    static func multiline(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line($0) }.joined(separator: "\n")
+    }
+
+    static func line(_ text: some StringProtocol) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control where scalar == "\t":
+                out.unicodeScalars.append(scalar)
+            case .format where scalar == "\u{200C}" || scalar == "\u{200D}":
+                // Zero-width (non-)joiners: part of emoji and of several scripts' spelling.
+                out.unicodeScalars.append(scalar)
+            case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .unassigned, .surrogate:
+                if scalar != "\r" { out.unicodeScalars.append("\u{FFFD}") }
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}

@@ -83,11 +83,33 @@ struct ReplyCommand: ParsableCommand {
             throw CLIError("cannot move the reply into \(final): \(String(cString: strerror(errno)))")
         }
         try FileSystem.syncDirectory(out)
-
+        let copy = try keepCopy(of: writer.manifest, attachments: contents.attachments, id: "\(id)")
         let size = (try? InputFile(path: final).size()) ?? 0
         print("wrote \(final) (\(size) bytes): a reply for mailbox \(answered.mailbox)\(answered.thread.map { " in thread \($0)" } ?? "")")
+        Terminal.note("your copy, readable here only: \(copy)")
         Terminal.note("only the source can read it, with their codename; it is not signed")
         Terminal.note("next, on the online machine: seal push-replies --relay URL --credential NAME.fetch.seckey \(out)")
+    }
+}
+
+extension ReplyCommand {
+    /// Once sealed, a reply opens only with the source's codename; the reviewer keeps a
+    /// plaintext copy beside the report it answers, on this air-gapped machine, so the
+    /// thread folder reads as the whole conversation.
+    func keepCopy(of manifest: Manifest, attachments: [Attachment], id: String) throws -> String {
+        let thread = URL(fileURLWithPath: report).standardizedFileURL.deletingLastPathComponent().path
+        let folder = "\(thread)/reply-\(id)"
+        try FileSystem.makePrivateDirectory("\(folder)/attachments")
+        try AtomicFile.write(Array(manifest.message.utf8), to: "\(folder)/message.txt", mode: 0o600, replaceExisting: true)
+        let pretty = JSONEncoder()
+        pretty.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(Array(try pretty.encode(manifest)) + [0x0A], to: "\(folder)/manifest.json", mode: 0o600,
+                             replaceExisting: true)
+        for (attachment, path) in zip(attachments, ReportOpener.attachmentPaths(in: folder, for: manifest)) {
+            try AtomicFile.write(InputFile.readAll(path: attachment.path, limit: Int.max - 1), to: path, mode: 0o600,
+                                 replaceExisting: true)
+        }
+        return folder
     }
 }
 

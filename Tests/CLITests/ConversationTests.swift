@@ -81,6 +81,20 @@ final class ConversationTests {
                 == "Complaint form, page 1\n")
     }
 
+    @Test func theReviewerKeepsAReadableCopyOfTheReplyInTheReportsThread() throws {
+        let (_, report) = try openedReport()
+        try seal.write("form.txt", "Complaint form, page 1\n")
+        let result = try reply(report, ["--message", "Which plant?", "--attach", "form.txt"])
+        #expect(result.status == 0, "\(result)")
+        let envelope = try outgoingEnvelope()
+        let id = String((envelope as NSString).lastPathComponent.dropLast(".seal".count))
+        let copy = "\((report as NSString).deletingLastPathComponent)/reply-\(id)"
+        #expect(try seal.text("\(copy)/message.txt") == "Which plant?")
+        #expect(try seal.text("\(copy)/attachments/form.txt") == "Complaint form, page 1\n")
+        let manifest = try seal.json("\(copy)/manifest.json")
+        #expect(manifest["kind"] as? String == "reply")
+    }
+
     @Test func replyDoesNotOpenWithAReviewerKeyOrAnotherCodename() throws {
         let (_, report) = try openedReport()
         try seal.ok(["reply", "--key", "keys/alice.seckey", "--report", report, "--message", "thank you", "--out", "outgoing"])

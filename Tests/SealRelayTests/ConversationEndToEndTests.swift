@@ -169,7 +169,11 @@ struct ConversationEndToEndTests {
         #expect(threads == ["thread-\(secrets.thread)"], "one conversation: \(threads)")
         let reports = try FileManager.default.contentsOfDirectory(atPath: thread).filter { $0.hasPrefix("report-") }.sorted()
         #expect(reports.count == 2, "\(reports)")
-        #expect(open2Output.contains("\(thread): 2 reports: \(reports.joined(separator: " "))"), Comment(rawValue: open2Output))
+        // The thread also holds the reviewer's own readable copy of their reply.
+        let replies = try FileManager.default.contentsOfDirectory(atPath: thread).filter { $0.hasPrefix("reply-") }
+        #expect(replies.count == 1, "\(replies)")
+        #expect(open2Output.contains("\(thread): 2 reports, 1 reply: \(reports.joined(separator: " ")) \(replies[0])"),
+                Comment(rawValue: open2Output))
         let messages = try reports.map { try String(contentsOfFile: "\(thread)/\($0)/message.txt", encoding: .utf8) }.sorted()
         #expect(messages == ["Follow-up: the plant is the one by the river; last paid 2 March.", "We have not been paid since March."])
 

@@ -39,6 +39,10 @@ let package = Package(
         ),
         .target(name: "CTLSHardening"),
         .target(
+            name: "CommandLineExit",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .target(
             name: "SealRelay",
             dependencies: [
                 "SealCore",
@@ -61,6 +65,7 @@ let package = Package(
             name: "sealrelayd",
             dependencies: [
                 "SealRelay",
+                "CommandLineExit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -70,6 +75,7 @@ let package = Package(
             name: "seal",
             dependencies: [
                 "SealCore",
+                "CommandLineExit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineExit
 import Foundation
 import SealCore
 
@@ -21,48 +22,6 @@ struct Seal: AsyncParsableCommand {
     )
 
     static func main() async {
-        Hardening.apply()
-        do {
-            let parsed = try parseAsRoot()
-            if var command = parsed as? AsyncParsableCommand {
-                try await command.run()
-            } else {
-                var command = parsed
-                try command.run()
-            }
-        } catch {
-            Glibc.exit(report(error))
-        }
-    }
-
-    /// Prints what a person needs for `error` and returns the exit status: 0 for help,
-    /// 2 for usage errors (ArgumentParser's, wherever they surface), 1 for everything else.
-    static func report(_ error: any Error) -> Int32 {
-        if let code = error as? ExitCode { return code.rawValue }
-        switch exitCode(for: error) {
-        case .success:
-            print(fullMessage(for: error))
-            return 0
-        case .validationFailure:
-            var message = fullMessage(for: error)
-            if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
-            Terminal.error(message)
-            return 2
-        default:
-            // ArgumentParser's own errors describe themselves through fullMessage; ours
-            // through their description.
-            let fromParser = String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
-            let message = fromParser ? fullMessage(for: error) : String(describing: error)
-            Terminal.error(message)
-            return 1
-        }
-    }
-}
-
-/// Secret keys must not end up in a core file.
-enum Hardening {
-    static func apply() {
-        var limit = rlimit(rlim_cur: 0, rlim_max: 0)
-        _ = setrlimit(Int32(RLIMIT_CORE.rawValue), &limit)
+        await runAndExit(name: "seal")
     }
 }

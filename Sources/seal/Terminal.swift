@@ -1,3 +1,4 @@
+import CommandLineExit
 import Foundation
 import SealCore
 
@@ -9,8 +10,7 @@ import Glibc
 /// progress only when stderr is a terminal.
 enum Terminal {
     static func error(_ message: String) {
-        let line = message.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? message
-        FileHandle.standardError.write(Data("seal: \(line)\n".utf8))
+        Seal.printError(message, name: "seal")
     }
 
     static func note(_ message: String) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineExit
 import Foundation
 import Logging
 import SealCore
@@ -19,40 +20,7 @@ struct SealRelayd: AsyncParsableCommand {
         subcommands: [Init.self, Run.self, Demo.self])
 
     static func main() async {
-        // The relay key and TLS key are in memory: keep them out of core files.
-        var limit = rlimit(rlim_cur: 0, rlim_max: 0)
-        _ = setrlimit(Int32(RLIMIT_CORE.rawValue), &limit)
-        do {
-            let parsed = try parseAsRoot()
-            if var command = parsed as? AsyncParsableCommand {
-                try await command.run()
-            } else {
-                var command = parsed
-                try command.run()
-            }
-        } catch {
-            Glibc.exit(report(error))
-        }
-    }
-
-    /// 0 for help, 2 for usage errors, 1 (one line on stderr) for everything else.
-    static func report(_ error: any Error) -> Int32 {
-        if let code = error as? ExitCode { return code.rawValue }
-        switch exitCode(for: error) {
-        case .success:
-            print(fullMessage(for: error))
-            return 0
-        case .validationFailure:
-            var message = fullMessage(for: error)
-            if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
-            FileHandle.standardError.write(Data("sealrelayd: \(message.split(separator: "\n").first ?? "")\n".utf8))
-            return 2
-        default:
-            let fromParser = String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
-            let message = fromParser ? fullMessage(for: error) : String(describing: error)
-            FileHandle.standardError.write(Data("sealrelayd: \(message.split(separator: "\n").first ?? "")\n".utf8))
-            return 1
-        }
+        await runAndExit(name: "sealrelayd")
     }
 }
 

@@ -47,7 +47,7 @@ struct Check: AsyncParsableCommand {
             }
             // The relay lists replies in random order and nothing in a reply carries a time:
             // the id order is at least the same on every run.
-            let entries = mailbox.entries.sorted { $0.id.text < $1.id.text }
+            let entries = mailbox.entries.sorted { $0.id.description < $1.id.description }
             if entries.isEmpty {
                 if tally.failed == 0 { print("no replies yet") }
                 return

@@ -108,7 +108,7 @@ struct FileUploadBody: AsyncSequence, Sendable {
                 guard try file.read(upTo: 1).isEmpty else { throw CLIError("\(path) grew while it was being sent") }
                 finished = true
                 self.file = nil
-                sent.set(.of(hasher))
+                sent.set(hasher.id())
                 if length == 0 { progress?(0, 0) }  // otherwise the last block said 100%
                 return nil
             }

@@ -289,7 +289,7 @@ final class RelayClient: Sendable {
         guard hasher.count == entry.size else {
             throw CLIError("the relay sent \(hasher.count) of the \(entry.size) bytes it listed; discarded")
         }
-        let received = EnvelopeID.of(hasher)
+        let received = hasher.id()
         guard received == entry.id else {
             throw CLIError("the bytes received hash to \(received), not to their id; discarded")
         }

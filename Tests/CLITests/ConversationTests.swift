@@ -57,7 +57,7 @@ final class ConversationTests {
         let envelope = try outgoingEnvelope()
         let id = String((envelope as NSString).lastPathComponent.dropLast(".seal".count))
         #expect(seal.list("outgoing") == ["\(id).mailbox", "\(id).seal"], "nothing else, no partial file")
-        #expect(try EnvelopeHasher.id(ofFile: seal.path(envelope)) == id, "named by its id (the relay's receipt)")
+        #expect(try EnvelopeID.of(file: seal.path(envelope)).description == id, "named by its id (the relay's receipt)")
         let address = try seal.json("outgoing/\(id).mailbox")
         #expect(address["mailbox"] as? String == secrets.mailboxID)
         #expect(address["v"] as? Int == 1)
@@ -202,7 +202,7 @@ final class ConversationTests {
     @Test func pushRepliesRefusesWhatIsNotAReplyBeforeAnyRequest() throws {
         let (org, report) = try openedReport()
         // A report renamed as a reply, with an address: not one X25519 stanza.
-        let reportID = try EnvelopeHasher.id(ofFile: seal.path("report.seal"))
+        let reportID = try EnvelopeID.of(file: seal.path("report.seal")).description
         try seal.write("outgoing/\(reportID).seal", seal.read("report.seal"))
         try seal.write("outgoing/\(reportID).mailbox", "{\"mailbox\":\"\(try codename().mailboxID)\",\"v\":1}\n")
         // A real reply whose address was lost.

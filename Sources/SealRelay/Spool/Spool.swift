@@ -274,3 +274,8 @@ enum FileTimes {
         set(path, to: Date(timeIntervalSince1970: 0))
     }
 }
+
+extension EnvelopeID {
+    /// Which of an envelope's addressed kids acknowledged it.
+    var acksName: String { "\(description).acks" }
+}

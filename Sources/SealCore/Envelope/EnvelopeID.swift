@@ -1,0 +1,50 @@
+import Crypto
+
+/// An envelope's name: the first 16 bytes of SHA-256 of its bytes, written as 22
+/// base64url characters. The relay answers an upload with it as the receipt and names
+/// inbox entries by it, so a sender or reviewer who hashes what they sent or received can
+/// check the relay stored or served exactly those bytes. Only the strict 22-character form
+/// parses, so an id that came over the network is always safe as a file name.
+public struct EnvelopeID: Hashable, Sendable, CustomStringConvertible {
+    public let bytes: [UInt8]
+
+    public init?(_ text: String) {
+        guard text.utf8.count == 22, let bytes = Base64URL.decode(text, count: 16) else { return nil }
+        self.bytes = bytes
+    }
+
+    public init(digest: SHA256.Digest) { self.bytes = Array(digest.prefix(16)) }
+
+    public var description: String { Base64URL.encode(bytes) }
+    /// The name an envelope is stored under.
+    public var fileName: String { "\(description).seal" }
+
+    /// The id of a file, read in blocks (an envelope may be larger than memory).
+    public static func of(file path: String) throws -> EnvelopeID {
+        let file = try InputFile(path: path)
+        var hasher = EnvelopeHasher()
+        var block = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = try block.withUnsafeMutableBytes { try file.read(into: $0) }
+            if n == 0 { break }
+            block.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0.prefix(n))) }
+        }
+        return hasher.id()
+    }
+}
+
+/// SHA-256 over an envelope's bytes as they stream past, giving its `EnvelopeID`.
+public struct EnvelopeHasher: Sendable {
+    private var sha = SHA256()
+    /// Bytes hashed so far.
+    public private(set) var count = 0
+
+    public init() {}
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        sha.update(bufferPointer: bytes)
+        count += bytes.count
+    }
+
+    public func id() -> EnvelopeID { EnvelopeID(digest: sha.finalize()) }
+}

@@ -77,6 +77,22 @@ public final class InputFile {
         return done
     }
 
+    /// Reads at an absolute offset without moving the read position, for formats whose
+    /// index sits anywhere in the file; fewer bytes than asked only at end of file.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileError.posix("cannot read", path)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
     /// Reads up to `count` bytes; an empty array means end of file.
     public func read(upTo count: Int) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)

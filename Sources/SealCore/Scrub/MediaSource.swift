@@ -10,38 +10,28 @@ import Darwin
 
 /// Random access to an audio or video file being cleaned. Media containers keep their index
 /// at either end (an MP4 `moov` after gigabytes of `mdat`, ID3v1 and APE tags in the last
-/// bytes of an MP3), so the scrubbers read by offset instead of front to back. The file is
-/// opened again by path because `InputFile` only reads forward; every read is bounded by
-/// the caller and checked against the size taken once at open, so a lying length field
-/// becomes an error, never a huge allocation.
+/// bytes of an MP3), so the scrubbers read by offset instead of front to back. Every read is
+/// bounded by the caller and checked against the size taken once at open, so a lying length
+/// field becomes an error, never a huge allocation.
 final class MediaSource {
     let path: String
     let name: String
     /// The format's name as the source would say it, for error messages.
     let format: String
     let size: Int
-    private let fd: Int32
+    private let file: InputFile
     private var block = [UInt8](repeating: 0, count: MediaSource.blockSize)
 
     /// Media data is copied in blocks of this size, so memory does not grow with the file.
     static let blockSize = 1 << 16
 
     init(_ input: InputFile, format: String) throws {
-        let fd = open(input.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError.posix("cannot open", input.path) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            close(fd)
-            throw FileError.posix("cannot stat", input.path)
-        }
-        self.fd = fd
+        self.file = input
         self.path = input.path
         self.name = URL(fileURLWithPath: input.path).lastPathComponent
         self.format = format
-        self.size = Int(st.st_size)
+        self.size = try input.size()
     }
-
-    deinit { close(fd) }
 
     func malformed(_ reason: String) -> ScrubError {
         .malformed(name: name, format: format, reason: reason)
@@ -57,7 +47,7 @@ final class MediaSource {
             throw malformed("\(what()) runs past the end of the file")
         }
         var bytes = [UInt8](repeating: 0, count: count)
-        let got = try bytes.withUnsafeMutableBytes { try pread(into: $0, at: offset) }
+        let got = try bytes.withUnsafeMutableBytes { try file.read(into: $0, at: offset) }
         guard got == count else { throw malformed("\(what()) runs past the end of the file (the file shrank while it was read)") }
         return bytes
     }
@@ -66,25 +56,6 @@ final class MediaSource {
     func peek(at offset: Int, count: Int) throws -> [UInt8] {
         guard offset >= 0, offset < size, count > 0 else { return [] }
         return try read(at: offset, count: min(count, size - offset), "a header")
-    }
-
-    private func pread(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
-        guard let base = buffer.baseAddress else { return 0 }
-        var done = 0
-        while done < buffer.count {
-            #if canImport(Glibc)
-            let n = Glibc.pread(fd, base + done, buffer.count - done, off_t(offset + done))
-            #else
-            let n = Darwin.pread(fd, base + done, buffer.count - done, off_t(offset + done))
-            #endif
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileError.posix("cannot read", path)
-            }
-            if n == 0 { break }
-            done += n
-        }
-        return done
     }
 
     /// Streams `count` bytes from `offset` to `output` in fixed blocks, overwriting the bytes
@@ -103,7 +74,7 @@ final class MediaSource {
         while position < end {
             let n = min(MediaSource.blockSize, end - position)
             let got = try block.withUnsafeMutableBytes {
-                try pread(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<n]), at: position)
+                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<n]), at: position)
             }
             guard got == n else { throw malformed("data runs past the end of the file (the file shrank while it was read)") }
             let here = position..<(position + n)

@@ -19,21 +19,42 @@ public struct FileError: Error, CustomStringConvertible, Sendable {
 
 /// A file opened for sequential reading, with reads that never come back short except at
 /// the end of the file, so callers can tell "end of stream" from "the kernel gave less".
+///
+/// It can also stand for bytes already in memory: an image inside a PDF or an office
+/// document goes through the same scrubbers as a photo on disk, without ever being written
+/// out as a plaintext temporary file.
 public final class InputFile {
     private let fd: Int32
+    private let memory: [UInt8]?
+    private var memoryPosition = 0
     public let path: String
 
     public init(path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileError.posix("cannot open", path) }
         self.fd = fd
+        self.memory = nil
         self.path = path
     }
 
-    deinit { close(fd) }
+    /// `name` stands in for the path in error messages.
+    public init(bytes: [UInt8], name: String) {
+        self.fd = -1
+        self.memory = bytes
+        self.path = name
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// A second, independent reader over the same file, for scrubbers that take two passes.
+    public func reopened() throws -> InputFile {
+        if let memory { return InputFile(bytes: memory, name: path) }
+        return try InputFile(path: path)
+    }
 
     /// The size now; a file that grows while it is read is caught by the reader's length checks.
     public func size() throws -> Int {
+        if let memory { return memory.count }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw FileError.posix("cannot stat", path) }
         return Int(st.st_size)
@@ -52,18 +73,29 @@ public final class InputFile {
     }
 
     public func stamp() throws -> Stamp {
+        if let memory { return Stamp(size: memory.count, modified: timespec(), changed: timespec()) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw FileError.posix("cannot stat", path) }
         return Stamp(size: Int(st.st_size), modified: st.st_mtim, changed: st.st_ctim)
     }
 
     public func seek(to offset: Int) throws {
+        if let memory {
+            guard offset >= 0, offset <= memory.count else { throw FileError(description: "cannot seek in \(path)") }
+            memoryPosition = offset
+            return
+        }
         guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else { throw FileError.posix("cannot seek in", path) }
     }
 
     /// Reads up to `count` bytes into `buffer` starting at `offset`; returns how many were read
     /// (fewer than asked only at end of file).
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if memory != nil {
+            let n = try read(into: buffer, at: memoryPosition)
+            memoryPosition += n
+            return n
+        }
         var done = 0
         while done < buffer.count {
             let n = Glibc.read(fd, buffer.baseAddress! + done, buffer.count - done)
@@ -80,6 +112,14 @@ public final class InputFile {
     /// Reads at an absolute offset without moving the read position, for formats whose
     /// index sits anywhere in the file; fewer bytes than asked only at end of file.
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
+        if let memory {
+            guard offset >= 0 else { throw FileError(description: "cannot read \(path) at a negative offset") }
+            let n = max(0, min(buffer.count, memory.count - offset))
+            if n > 0 {
+                memory.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+            }
+            return n
+        }
         var done = 0
         while done < buffer.count {
             let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
@@ -132,6 +172,8 @@ public final class AtomicFile {
     private let tempPath: String
     private var fd: Int32
     private var committed = false
+    /// Set for an output that stays in memory (see `init(inMemoryNamed:)`).
+    public private(set) var memory: [UInt8]?
 
     /// - Parameter mode: 0o600 for anything secret; the default for ordinary outputs.
     public init(path: String, mode: mode_t = 0o644, replaceExisting: Bool = false) throws {
@@ -151,12 +193,26 @@ public final class AtomicFile {
         self.fd = fd
     }
 
+    /// An output that collects in memory and is never committed: the cleaned copy of an
+    /// image that goes back inside a document.
+    public init(inMemoryNamed name: String) {
+        self.finalPath = name
+        self.tempPath = ""
+        self.fd = -1
+        self.committed = true
+        self.memory = []
+    }
+
     deinit {
         if fd >= 0 { close(fd) }
         if !committed { unlink(tempPath) }
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if memory != nil {
+            memory?.append(contentsOf: bytes)
+            return
+        }
         var done = 0
         while done < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
@@ -170,6 +226,13 @@ public final class AtomicFile {
 
     /// Writes at an absolute offset, for outputs filled out of order.
     public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        if var buffer = memory {
+            memory = nil  // keep the array uniquely referenced while it is edited
+            if buffer.count < offset + bytes.count { buffer += [UInt8](repeating: 0, count: offset + bytes.count - buffer.count) }
+            buffer.withUnsafeMutableBytes { ($0.baseAddress! + offset).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+            memory = buffer
+            return
+        }
         var done = 0
         while done < bytes.count {
             let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
@@ -187,6 +250,7 @@ public final class AtomicFile {
 
     /// Makes the file durable and visible under its final name.
     public func commit() throws {
+        guard memory == nil else { throw FileError(description: "\(finalPath) is held in memory and cannot be committed") }
         guard fsync(fd) == 0 else { throw FileError.posix("cannot sync", finalPath) }
         close(fd)
         fd = -1

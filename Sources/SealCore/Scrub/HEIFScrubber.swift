@@ -14,14 +14,14 @@ struct HEIFScrubber: Scrubber {
     func scrub(_ input: InputFile, into output: AtomicFile) throws -> [String] {
         let plan = try HEIFPlan(ImageReader(input, format: "HEIF"))
         let sink = ImageSink(output)
-        let captured = try plan.stream(ImageReader(InputFile(path: input.path), format: "HEIF"), to: sink)
+        let captured = try plan.stream(ImageReader(input.reopened(), format: "HEIF"), to: sink)
         try sink.flush()
         return plan.describe(captured).removed
     }
 
     func inspect(_ input: InputFile) throws -> [String] {
         let plan = try HEIFPlan(ImageReader(input, format: "HEIF"))
-        let captured = try plan.stream(ImageReader(InputFile(path: input.path), format: "HEIF"), to: nil)
+        let captured = try plan.stream(ImageReader(input.reopened(), format: "HEIF"), to: nil)
         return plan.describe(captured).identifying
     }
 }

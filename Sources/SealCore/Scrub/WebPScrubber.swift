@@ -16,7 +16,7 @@ struct WebPScrubber: Scrubber {
     func scrub(_ input: InputFile, into output: AtomicFile) throws -> [String] {
         let plan = try WebPPass.plan(input)
         let sink = ImageSink(output)
-        let second = try InputFile(path: input.path)
+        let second = try input.reopened()
         try WebPPass.write(plan, from: ImageReader(second, format: "WebP"), to: sink)
         try sink.flush()
         return plan.findings.removed

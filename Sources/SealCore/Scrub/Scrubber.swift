@@ -28,6 +28,7 @@ public enum Scrubbers {
         PNGScrubber(),
         WebPScrubber(),
         HEIFScrubber(),
+        OfficeDocumentScrubber(),
     ]
 
     public static func scrubber(for type: ContentType) -> (any Scrubber)? {

@@ -1,0 +1,24 @@
+import Foundation
+
+/// Replaces the names of comment and tracked-change authors with "Author 1", "Author 2", …
+/// numbered in order of first appearance across the whole document. A reviewer can still
+/// tell who answered whom in a comment thread without learning anyone's name.
+final class Pseudonyms {
+    private var assigned: [String: String] = [:]
+
+    func name(for original: String) -> String {
+        let trimmed = original.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty || Self.isPseudonym(trimmed) { return original }
+        if let known = assigned[trimmed] { return known }
+        let pseudonym = "Author \(assigned.count + 1)"
+        assigned[trimmed] = pseudonym
+        return pseudonym
+    }
+
+    /// Initials say almost as much as a name; one neutral letter replaces them all.
+    static let initials = "A"
+
+    static func isPseudonym(_ s: String) -> Bool {
+        s.hasPrefix("Author ") && Int(s.dropFirst(7)) != nil
+    }
+}

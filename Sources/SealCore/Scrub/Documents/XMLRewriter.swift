@@ -1,0 +1,281 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// An XML name resolved to its namespace, so rules match what an element *is* rather than
+/// the prefix one producer happened to give it.
+struct XMLName: Hashable, Sendable {
+    let namespace: String
+    let local: String
+
+    init(_ namespace: String, _ local: String) {
+        self.namespace = namespace
+        self.local = local
+    }
+}
+
+/// What to change while an XML part streams through `XMLRewriter`. Each hook sees a
+/// resolved name; answering nil or false leaves the document as it was.
+struct XMLRules {
+    /// Elements removed with everything inside them. The string says, in plain words, what
+    /// the removal took out ("revision IDs"); empty for a removal that needs no mention.
+    var dropElement: (XMLName, _ attributes: [XMLName: String]) -> String? = { _, _ in nil }
+    /// What to do with one attribute of an element (whose other attributes are given too).
+    var attribute: (_ element: XMLName, _ attributes: [XMLName: String], _ name: XMLName, _ value: String) -> AttributeAction = { _, _, _, _ in .keep }
+    /// Elements whose text content is replaced (an author's name held as text).
+    var replaceText: (XMLName, _ text: String) -> (String, finding: String)? = { _, _ in nil }
+
+    enum AttributeAction {
+        case keep
+        /// Removed; the string names what went.
+        case drop(String)
+        /// Replaced by a neutral value; the string names what went.
+        case replace(String, String)
+    }
+}
+
+/// Streams an XML part through libxml2's SAX parser (Foundation's `XMLParser`) and writes
+/// the same document back with `XMLRules` applied. Nothing is interpreted beyond names:
+/// text, order and structure pass through, so the document means what it meant.
+///
+/// XML comments are dropped (authors leave notes in them) and a DOCTYPE is refused: no
+/// office format uses one, and entity declarations are how XML bombs are built.
+enum XMLRewriter {
+    struct Result {
+        var bytes: [UInt8]
+        /// What was removed, in plain words, without repeats.
+        var findings: [String]
+    }
+
+    static func rewrite(_ input: [UInt8], part: String, rules: XMLRules) throws -> Result {
+        if containsDoctype(input) {
+            throw DocumentError("\(part) declares a DOCTYPE, which no office document uses")
+        }
+        let delegate = RewritingDelegate(rules: rules)
+        let parser = XMLParser(data: Data(input))
+        parser.shouldProcessNamespaces = false
+        parser.shouldResolveExternalEntities = false
+        parser.delegate = delegate
+        guard parser.parse(), delegate.failure == nil else {
+            throw DocumentError(delegate.failure ?? "\(part) is not well-formed XML")
+        }
+        return Result(bytes: delegate.output, findings: delegate.findings)
+    }
+
+    /// The attributes (by local name) of every element called `local`: enough to read a
+    /// content-types or relationships part.
+    static func attributes(of local: String, in input: [UInt8], part: String) throws -> [[String: String]] {
+        final class Found { var list: [[String: String]] = [] }
+        let found = Found()
+        _ = try rewrite(input, part: part, rules: XMLRules(dropElement: { name, attributes in
+            if name.local == local {
+                found.list.append(Dictionary(attributes.map { ($0.key.local, $0.value) }, uniquingKeysWith: { a, _ in a }))
+            }
+            return nil
+        }))
+        return found.list
+    }
+
+    static func containsDoctype(_ bytes: [UInt8]) -> Bool {
+        let needle = Array("<!DOCTYPE".utf8), entity = Array("<!ENTITY".utf8)
+        return bytes.firstRange(of: needle) != nil || bytes.firstRange(of: entity) != nil
+    }
+
+    static func escapeText(_ s: String, into out: inout [UInt8]) {
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): out += Array("&amp;".utf8)
+            case UInt8(ascii: "<"): out += Array("&lt;".utf8)
+            case UInt8(ascii: ">"): out += Array("&gt;".utf8)
+            case 0x0D: out += Array("&#13;".utf8)
+            default: out.append(byte)
+            }
+        }
+    }
+
+    static func escapeAttribute(_ s: String, into out: inout [UInt8]) {
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): out += Array("&amp;".utf8)
+            case UInt8(ascii: "<"): out += Array("&lt;".utf8)
+            case UInt8(ascii: "\""): out += Array("&quot;".utf8)
+            case 0x09: out += Array("&#9;".utf8)
+            case 0x0A: out += Array("&#10;".utf8)
+            case 0x0D: out += Array("&#13;".utf8)
+            default: out.append(byte)
+            }
+        }
+    }
+}
+
+/// Thrown when a document cannot be cleaned; the message is one plain line.
+struct DocumentError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+private final class RewritingDelegate: NSObject, XMLParserDelegate {
+    let rules: XMLRules
+    var output: [UInt8] = Array("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n".utf8)
+    var findings: [String] = []
+    var failure: String?
+
+    /// Prefix → namespace, one frame per open element.
+    private var scopes: [[String: String]] = [["xml": "http://www.w3.org/XML/1998/namespace"]]
+    private var names: [XMLName] = []
+    /// Depth inside a dropped element; 0 when writing.
+    private var skipping = 0
+    /// Text of an element whose content is being replaced, and the replacement state.
+    private var replacing: (name: XMLName, text: String)?
+    /// An element start is written as `<x ...` and closed with `>` or `/>` once we know
+    /// whether it has content.
+    private var startOpen = false
+    private static let maxDepth = 512
+
+    init(rules: XMLRules) {
+        self.rules = rules
+    }
+
+    private func note(_ words: String) {
+        if !words.isEmpty, !findings.contains(words) { findings.append(words) }
+    }
+
+    private func resolve(_ qualified: String, isAttribute: Bool, in scope: [String: String]) -> XMLName {
+        if let colon = qualified.firstIndex(of: ":") {
+            let prefix = String(qualified[..<colon])
+            return XMLName(scope[prefix] ?? "", String(qualified[qualified.index(after: colon)...]))
+        }
+        // Unprefixed attributes are in no namespace; unprefixed elements in the default one.
+        return XMLName(isAttribute ? "" : scope[""] ?? "", qualified)
+    }
+
+    private func closeStart() {
+        if startOpen {
+            output.append(UInt8(ascii: ">"))
+            startOpen = false
+        }
+    }
+
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+                qualifiedName qName: String?, attributes: [String: String] = [:]) {
+        var scope = scopes[scopes.count - 1]
+        for (key, value) in attributes {
+            if key == "xmlns" { scope[""] = value } else if key.hasPrefix("xmlns:") { scope[String(key.dropFirst(6))] = value }
+        }
+        scopes.append(scope)
+        guard scopes.count < Self.maxDepth else {
+            failure = "the XML is nested deeper than \(Self.maxDepth) levels"
+            parser.abortParsing()
+            return
+        }
+        let name = resolve(elementName, isAttribute: false, in: scope)
+        names.append(name)
+        if skipping > 0 {
+            skipping += 1
+            return
+        }
+        var resolved: [XMLName: String] = [:]
+        for (key, value) in attributes where key != "xmlns" && !key.hasPrefix("xmlns:") {
+            resolved[resolve(key, isAttribute: true, in: scope)] = value
+        }
+        if let words = rules.dropElement(name, resolved) {
+            note(words)
+            skipping = 1
+            return
+        }
+        closeStart()
+        if replacing != nil {
+            // An element inside one whose text is replaced: its content goes with the text.
+            skipping = 1
+            return
+        }
+        output.append(UInt8(ascii: "<"))
+        output += Array(elementName.utf8)
+        // Namespace declarations first, then the rest; sorted, so output is reproducible.
+        let ordered = attributes.keys.sorted { a, b in
+            let nsA = a == "xmlns" || a.hasPrefix("xmlns:"), nsB = b == "xmlns" || b.hasPrefix("xmlns:")
+            return nsA != nsB ? nsA : a < b
+        }
+        for key in ordered {
+            guard var value = attributes[key] else { continue }
+            if key != "xmlns", !key.hasPrefix("xmlns:") {
+                switch rules.attribute(name, resolved, resolve(key, isAttribute: true, in: scope), value) {
+                case .keep: break
+                case .drop(let words):
+                    note(words)
+                    continue
+                case .replace(let neutral, let words):
+                    if neutral != value { note(words) }
+                    value = neutral
+                }
+            }
+            output.append(UInt8(ascii: " "))
+            output += Array(key.utf8)
+            output += Array("=\"".utf8)
+            XMLRewriter.escapeAttribute(value, into: &output)
+            output.append(UInt8(ascii: "\""))
+        }
+        startOpen = true
+        if rules.replaceText(name, "") != nil { replacing = (name, "") }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
+        scopes.removeLast()
+        let name = names.removeLast()
+        if skipping > 0 {
+            skipping -= 1
+            return
+        }
+        if let current = replacing, current.name == name {
+            replacing = nil
+            if let (text, words) = rules.replaceText(name, current.text) {
+                if text != current.text { note(words) }
+                closeStart()
+                XMLRewriter.escapeText(text, into: &output)
+            }
+        }
+        if startOpen {
+            output += Array("/>".utf8)
+            startOpen = false
+        } else {
+            output += Array("</".utf8)
+            output += Array(elementName.utf8)
+            output.append(UInt8(ascii: ">"))
+        }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        guard skipping == 0 else { return }
+        if replacing != nil {
+            replacing?.text += string
+            return
+        }
+        closeStart()
+        XMLRewriter.escapeText(string, into: &output)
+    }
+
+    func parser(_ parser: XMLParser, foundIgnorableWhitespace whitespaceString: String) {
+        self.parser(parser, foundCharacters: whitespaceString)
+    }
+
+    func parser(_ parser: XMLParser, foundCDATA block: Data) {
+        self.parser(parser, foundCharacters: String(decoding: block, as: UTF8.self))
+    }
+
+    func parser(_ parser: XMLParser, foundProcessingInstructionWithTarget target: String, data: String?) {
+        guard skipping == 0, replacing == nil else { return }
+        closeStart()
+        output += Array("<?\(target)".utf8)
+        if let data, !data.isEmpty { output += Array(" \(data)".utf8) }
+        output += Array("?>".utf8)
+    }
+
+    func parser(_ parser: XMLParser, foundComment comment: String) {
+        if !comment.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { note("XML comments") }
+    }
+
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
+        if failure == nil { failure = "an XML part is not well-formed" }
+    }
+}

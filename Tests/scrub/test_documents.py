@@ -1,0 +1,275 @@
+"""Metadata scrubbing of office documents: Word, Excel, PowerPoint and OpenDocument.
+
+Oracles: ExifTool and mat2 for what they can see; for what they cannot (comment and
+revision authors, people.xml, absolute paths, printer names) a search of every inflated
+part for the planted names. The cleaned file must still open: python-docx, openpyxl and
+python-pptx load it, no reference dangles, and LibreOffice renders the same text.
+"""
+import io
+import json
+import re
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from conftest import exiftool_json, mat2_show, run, run_seal, seal_encrypt, seal_open, warnings_of
+from documents import (BODY, COMMENT, COMMENTER, EDITOR, INSERTED, PERSON, SECRETS, all_part_text, convert,
+                       dangling_references, make_docx, make_pptx, make_xlsx, text_via_pdf)
+from test_images import TAGS, base_image, exiftool_write, removed_items, scrub
+
+
+@pytest.fixture
+def photo(work):
+    """A JPEG with GPS, camera serial and owner in its EXIF."""
+    p = base_image(work / "payslip.jpg", (64, 48))
+    exiftool_write(p, *TAGS)
+    assert "GPS:GPSLatitude" in exiftool_json(p)
+    return p
+
+
+def assert_no_secrets(path: Path):
+    blob = all_part_text(path)
+    for secret in SECRETS:
+        assert secret.encode() not in blob, f"{secret!r} survived in {path.name}"
+    tags = exiftool_json(path)
+    for key, value in tags.items():
+        for secret in SECRETS:
+            assert secret not in str(value), f"ExifTool still shows {key}: {value}"
+    shown = mat2_show(path)
+    for secret in SECRETS:
+        assert secret not in shown, f"mat2 still shows {secret}: {shown}"
+
+
+def assert_pictures_clean(path: Path):
+    with zipfile.ZipFile(path) as z:
+        pictures = [n for n in z.namelist() if n.lower().endswith((".jpg", ".jpeg"))]
+        assert pictures, "the document lost its photo"
+        for name in pictures:
+            im = Image.open(io.BytesIO(z.read(name)))
+            im.load()
+            assert not im.getexif().get(0x8825), f"{name} still has GPS"
+
+
+def assert_fixed_timestamps(path: Path):
+    with zipfile.ZipFile(path) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+@pytest.fixture
+def docx(work, photo):
+    d = make_docx(work / "contract.docx", photo)
+    blob = all_part_text(d)
+    for planted in (PERSON, EDITOR, COMMENTER, "kimcs", "w:rsid", "people.xml", "Normal.dotm", "thumbnail"):
+        assert planted.encode() in blob, f"fixture lacks {planted}"
+    return d
+
+
+def test_word_document_loses_authors_company_history_and_paths(docx):
+    r, out = scrub(docx)
+    assert_no_secrets(out)
+    assert dangling_references(out) == []
+    assert_pictures_clean(out)
+    assert_fixed_timestamps(out)
+    blob = all_part_text(out)
+    assert b"w:rsid" not in blob and b"people.xml" not in blob and b"docProps/thumbnail" not in blob
+    items = removed_items(r)
+    for words in ("author name", "company name", "revision IDs (rsids)", "thumbnail picture of the first page",
+                  "list of the people who edited it (people.xml)", "the template's path on the author's computer",
+                  "custom document properties", "file paths of inserted pictures", "from pictures inside: GPS position"):
+        assert words in items, f"{words!r} not reported: {items}"
+
+
+def test_word_comments_and_tracked_changes_keep_their_text_under_pseudonyms(docx):
+    import docx as python_docx
+    _, out = scrub(docx)
+    d = python_docx.Document(out)
+    comments = list(d.comments)
+    assert [c.text for c in comments] == [COMMENT]
+    xml = zipfile.ZipFile(out).read("word/document.xml").decode()
+    assert INSERTED in xml and "Old clause." in xml
+    # Three people (editor, author, commenter) stay three distinct pseudonyms.
+    authors = set(re.findall(r'w:author="([^"]*)"', xml)) | {comments[0].author}
+    assert authors == {"Author 1", "Author 2", "Author 3"}, authors
+    assert "w:date=" not in xml
+
+
+def test_word_document_renders_the_same_text_after_cleaning(docx, work):
+    _, out = scrub(docx)
+    assert text_via_pdf(out, work / "render").split() == text_via_pdf(docx, work / "render").split()
+
+
+def test_excel_workbook_loses_authors_company_path_and_printer(work, photo):
+    import openpyxl
+    xlsx = make_xlsx(work / "wages.xlsx", photo)
+    assert b"absPath" in all_part_text(xlsx) and b"printerSettings1.bin" in all_part_text(xlsx)
+    r, out = scrub(xlsx)
+    assert_no_secrets(out)
+    assert dangling_references(out) == []
+    assert_pictures_clean(out)
+    items = removed_items(r)
+    for words in ("the folder the file was saved in (absPath)", "printer settings (printer name)",
+                  "name of the person who saved it (file sharing)"):
+        assert words in items, items
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Wages"]
+    assert ws["A1"].value == BODY and ws["A2"].value == 300
+    assert ws["A1"].comment.author == "Author 1" and COMMENT in ws["A1"].comment.text
+    assert ws.page_setup.orientation == "landscape"
+
+
+def test_powerpoint_deck_loses_authors_and_keeps_comments(work, photo):
+    from pptx import Presentation
+    pptx = make_pptx(work / "deck.pptx", photo)
+    r, out = scrub(pptx)
+    assert_no_secrets(out)
+    assert dangling_references(out) == []
+    assert_pictures_clean(out)
+    prs = Presentation(out)
+    assert prs.slides[0].shapes.title.text == BODY
+    z = zipfile.ZipFile(out)
+    assert b'name="Author 1"' in z.read("ppt/commentAuthors.xml")
+    assert COMMENT.encode() in z.read("ppt/comments/comment1.xml")
+
+
+def test_spreadsheet_renders_the_same_text_after_cleaning(work, photo):
+    xlsx = make_xlsx(work / "wages.xlsx", photo)
+    _, out = scrub(xlsx)
+    assert text_via_pdf(out, work / "render").split() == text_via_pdf(xlsx, work / "render").split()
+
+
+@pytest.fixture
+def odt(docx, work):
+    """The Word fixture as LibreOffice saves it: comments, tracked changes, meta.xml,
+    settings.xml, a thumbnail, all in OpenDocument form."""
+    out = convert(docx, "odt", work / "odf")
+    blob = all_part_text(out)
+    for planted in (PERSON.encode(), COMMENTER.encode(), b"Thumbnails/thumbnail.png", b"settings.xml"):
+        assert planted in blob, f"fixture lacks {planted}"
+    return out
+
+
+def test_opendocument_text_loses_meta_settings_thumbnail_and_comment_authors(odt, work):
+    r, out = scrub(odt)
+    assert_no_secrets(out)
+    assert_pictures_clean(out)
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        assert names[0] == "mimetype" and z.getinfo("mimetype").compress_type == zipfile.ZIP_STORED
+        assert "settings.xml" not in names and not any(n.startswith("Thumbnails/") for n in names)
+        manifest = z.read("META-INF/manifest.xml").decode()
+        for gone in ("settings.xml", "Thumbnails/", "manifest.rdf"):
+            assert gone not in manifest
+        content = z.read("content.xml").decode()
+        assert COMMENT in content and INSERTED in content and "Author 1" in content
+    items = removed_items(r)
+    assert "editor settings (printer name, window layout)" in items and "thumbnail picture of the first page" in items
+    assert text_via_pdf(out, work / "render").split() == text_via_pdf(odt, work / "render").split()
+
+
+def test_opendocument_spreadsheet_and_presentation_are_cleaned(work, photo):
+    for maker, name, fmt in ((make_xlsx, "wages.xlsx", "ods"), (make_pptx, "deck.pptx", "odp")):
+        original = convert(maker(work / name, photo), fmt, work / "odf")
+        assert PERSON.encode() in all_part_text(original)
+        _, out = scrub(original)
+        assert_no_secrets(out)
+        assert text_via_pdf(out, work / "render").split() == text_via_pdf(original, work / "render").split()
+
+
+def test_unknown_part_is_removed_and_reported(docx):
+    with zipfile.ZipFile(docx, "a") as z:
+        z.writestr("word/secret-notes.bin", b"field notes of kimcs")
+    r, out = scrub(docx)
+    assert "an unknown part (word/secret-notes.bin)" in removed_items(r)
+    assert "word/secret-notes.bin" not in zipfile.ZipFile(out).namelist()
+
+
+def test_plain_zip_archive_is_refused(work):
+    archive = work / "photos.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("a.txt", "hello")
+    r = run_seal("scrub", archive, "--out", work / "out.zip", cwd=work)
+    assert r.returncode == 1 and len(warnings_of(r)) == 1 and "ZIP archive" in r.stderr
+    assert not (work / "out.zip").exists()
+
+
+def test_zip_bomb_is_refused_quickly_with_little_memory(work):
+    bomb = work / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr("word/document.xml", b"<" + b"a" * (400 << 20) + b"/>")
+    assert bomb.stat().st_size < 1 << 20
+    start = time.monotonic()
+    r = run("/usr/bin/time", "-f", "%M", run_seal.__globals__["SEAL"], "scrub", bomb, "--out", work / "out.docx",
+            cwd=work, check=False)
+    elapsed = time.monotonic() - start
+    assert r.returncode == 1 and "ZIP bomb" in r.stderr, r.stderr
+    peak_kib = int(r.stderr.strip().splitlines()[-1])
+    assert peak_kib < 64 << 10, f"peak RSS {peak_kib} KiB"
+    assert not (work / "out.docx").exists()
+    print(f"bomb refused in {elapsed:.2f} s, peak RSS {peak_kib / 1024:.1f} MiB")
+
+
+def test_entity_expansion_is_refused(docx, work):
+    billion = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+               '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">&lol2;</w:document>')
+    tmp = work / "x.docx"
+    with zipfile.ZipFile(docx) as src, zipfile.ZipFile(tmp, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, billion if item.filename == "word/document.xml" else src.read(item.filename))
+    r = run_seal("scrub", tmp, "--out", work / "out.docx", cwd=work)
+    assert r.returncode == 1 and "DOCTYPE" in r.stderr and len(warnings_of(r)) == 1
+    assert not (work / "out.docx").exists()
+
+
+def test_truncations_and_bit_flips_never_crash_or_leak(docx, work):
+    import random
+    rnd = random.Random(11)
+    original = docx.read_bytes()
+    for i in range(40):
+        data = bytearray(original)
+        if i % 2:
+            data = data[:rnd.randrange(len(data))]
+        else:
+            for _ in range(8):
+                data[rnd.randrange(len(data))] ^= 1 << rnd.randrange(8)
+        src = work / f"m{i}.docx"
+        src.write_bytes(bytes(data))
+        out = work / f"m{i}-out.docx"
+        r = run_seal("scrub", src, "--out", out, cwd=work, timeout=60)
+        assert r.returncode in (0, 1), f"mutation {i}: exit {r.returncode}: {r.stderr}"
+        if r.returncode == 0:
+            assert dangling_references(out) == []
+            blob = all_part_text(out)
+            for secret in (PERSON, COMMENTER, "kimcs"):
+                assert secret.encode() not in blob, f"mutation {i}: {secret} survived"
+        else:
+            assert not out.exists() and len(warnings_of(r)) == 1, f"mutation {i}: {r.stderr}"
+
+
+def test_encrypt_cleans_a_document_and_open_finds_nothing(world, docx):
+    d = world["dir"]
+    shutil.copy(docx, d / "contract.docx")
+    r = seal_encrypt(world, "--message", "the contract", "--attach", "contract.docx")
+    assert r.returncode == 0, r.stderr
+    assert "author name" in r.stderr and "company name" in r.stderr
+    opened, folder = seal_open(world)
+    assert opened.stderr == "", opened.stderr
+    assert_no_secrets(folder / "attachments" / "contract.docx")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["files"][0]["type"] == "application/zip" or "officedocument" in manifest["files"][0]["type"]
+
+
+def test_open_warns_about_a_document_sent_unscrubbed(world, docx):
+    d = world["dir"]
+    shutil.copy(docx, d / "contract.docx")
+    r = seal_encrypt(world, "--attach", "contract.docx", "--allow-unscrubbed", "contract.docx")
+    assert r.returncode == 0, r.stderr
+    opened, folder = seal_open(world)
+    warning = (folder / "attachments" / "contract.docx.WARNING.txt").read_text()
+    for words in ("author name", "company name", "names of comment and tracked-change authors"):
+        assert words in warning, warning
+    assert len(warnings_of(opened)) == 1

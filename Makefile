@@ -21,7 +21,8 @@ demo-offline: build
 
 $(PY):
 	python3 -m venv $(PYTHON_VENV)
-	$(PY) -m pip install --quiet 'cryptography>=46' 'pytest>=8' 'Pillow>=10.2' mutagen
+	$(PY) -m pip install --quiet 'cryptography>=46' 'pytest>=8' 'Pillow>=10.2' mutagen \
+		python-docx openpyxl python-pptx
 
 test: build $(PY)
 	$(SWIFT) test --skip-build

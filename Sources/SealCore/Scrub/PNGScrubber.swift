@@ -64,6 +64,13 @@ private struct PNGPass {
         var first = true
         var imageDataSeen = false
         while true {
+            // Some writers (old LibreOffice among them) stop after the last image-data chunk
+            // without the end marker. The picture is whole, so the marker is added.
+            if imageDataSeen, try reader.atEnd() {
+                try writeChunk("IEND", [])
+                findings.add("missing end-of-image marker (added)", identifying: false)
+                return
+            }
             let header = try reader.bytes(8, "a chunk header")
             let view = ByteView(header)
             guard let length = view.u32(0), length <= 0x7FFF_FFFF else {

@@ -49,15 +49,13 @@ enum XMLRewriter {
     }
 
     static func rewrite(_ input: [UInt8], part: String, rules: XMLRules) throws -> Result {
-        if containsDoctype(input) {
-            throw DocumentError("\(part) declares a DOCTYPE, which no office document uses")
-        }
-        let delegate = RewritingDelegate(rules: rules)
+        let doctype = try externalDoctype(input, part: part)
+        let delegate = RewritingDelegate(rules: rules, doctype: doctype)
         let parser = XMLParser(data: Data(input))
         parser.shouldProcessNamespaces = false
         parser.shouldResolveExternalEntities = false
         parser.delegate = delegate
-        guard parser.parse(), delegate.failure == nil else {
+        guard parser.parse(), delegate.failure == nil, delegate.closed else {
             throw DocumentError(delegate.failure ?? "\(part) is not well-formed XML")
         }
         return Result(bytes: delegate.output, findings: delegate.findings)
@@ -77,10 +75,29 @@ enum XMLRewriter {
         return found.list
     }
 
-    static func containsDoctype(_ bytes: [UInt8]) -> Bool {
-        let needle = Array("<!DOCTYPE".utf8), entity = Array("<!ENTITY".utf8)
-        return bytes.firstRange(of: needle) != nil || bytes.firstRange(of: entity) != nil
+    /// Old OpenOffice files name an external DTD (which is never fetched) and are kept as
+    /// they are; a DOCTYPE with declarations of its own is how XML bombs are built, and no
+    /// office document needs one, so it is refused.
+    static func externalDoctype(_ bytes: [UInt8], part: String) throws -> [UInt8]? {
+        guard let start = bytes.firstRange(of: Array("<!DOCTYPE".utf8))?.lowerBound else {
+            if bytes.firstRange(of: Array("<!ENTITY".utf8)) != nil { throw DocumentError("\(part) declares XML entities") }
+            return nil
+        }
+        guard let end = bytes[start...].firstIndex(of: UInt8(ascii: ">")),
+              !bytes[start..<end].contains(UInt8(ascii: "[")), bytes.firstRange(of: Array("<!ENTITY".utf8)) == nil else {
+            throw DocumentError("\(part) declares a DOCTYPE with entities, which no office document uses")
+        }
+        return Array(bytes[start...end])
     }
+
+    /// Prefixes that OpenOffice 1.x files use without declaring them (their DTD did).
+    static let impliedPrefixes: [String: String] = [
+        "manifest": "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0",
+        "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+        "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
+        "dc": "http://purl.org/dc/elements/1.1/",
+        "xlink": "http://www.w3.org/1999/xlink",
+    ]
 
     static func escapeText(_ s: String, into out: inout [UInt8]) {
         for byte in s.utf8 {
@@ -120,6 +137,9 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
     var output: [UInt8] = Array("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n".utf8)
     var findings: [String] = []
     var failure: String?
+    /// The root element was closed: a cut-off part must not pass as a shorter one.
+    var closed: Bool { names.isEmpty && sawRoot }
+    private var sawRoot = false
 
     /// Prefix → namespace, one frame per open element.
     private var scopes: [[String: String]] = [["xml": "http://www.w3.org/XML/1998/namespace"]]
@@ -133,8 +153,9 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
     private var startOpen = false
     private static let maxDepth = 512
 
-    init(rules: XMLRules) {
+    init(rules: XMLRules, doctype: [UInt8]?) {
         self.rules = rules
+        if let doctype { output += doctype + Array("\r\n".utf8) }
     }
 
     private func note(_ words: String) {
@@ -144,7 +165,7 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
     private func resolve(_ qualified: String, isAttribute: Bool, in scope: [String: String]) -> XMLName {
         if let colon = qualified.firstIndex(of: ":") {
             let prefix = String(qualified[..<colon])
-            return XMLName(scope[prefix] ?? "", String(qualified[qualified.index(after: colon)...]))
+            return XMLName(scope[prefix] ?? XMLRewriter.impliedPrefixes[prefix] ?? "", String(qualified[qualified.index(after: colon)...]))
         }
         // Unprefixed attributes are in no namespace; unprefixed elements in the default one.
         return XMLName(isAttribute ? "" : scope[""] ?? "", qualified)
@@ -171,6 +192,7 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
         }
         let name = resolve(elementName, isAttribute: false, in: scope)
         names.append(name)
+        sawRoot = true
         if skipping > 0 {
             skipping += 1
             return
@@ -276,6 +298,7 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
-        if failure == nil { failure = "an XML part is not well-formed" }
+        // libxml2 reports an undeclared prefix (old OpenOffice files rely on their DTD
+        // for it) as an error but parses on; `parse()` returning false is what counts.
     }
 }

@@ -32,9 +32,9 @@ bench-crypto:
 	$(SWIFT) build -c release --product seal
 	bash scripts/bench-crypto.sh .build/release/seal
 
-bench-scrub:
+bench-scrub: $(PY)
 	$(SWIFT) build -c release --product seal
-	bash scripts/bench-scrub.sh .build/release/seal
+	PYTHON=$(PY) bash scripts/bench-scrub.sh .build/release/seal
 
 bench-relay:
 	$(SWIFT) build -c release --product sealrelayd

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Scrubbing a ~200 MB phone-style video and a 12-megapixel photo: time and peak memory of
-# `seal scrub`, against `exiftool -all=` on the same files in the same run. Prints figures
-# only. Usage: scripts/bench-scrub.sh SEAL_BINARY  (needs ffmpeg, exiftool, /usr/bin/time)
+# `seal scrub`, against `exiftool -all=` on the same files in the same run; then a large
+# spreadsheet and a Word file full of photos against mat2 (exiftool cannot write office
+# files). Prints figures only.
+# Usage: scripts/bench-scrub.sh SEAL_BINARY  (needs ffmpeg, exiftool, mat2, /usr/bin/time,
+# and PYTHON with python-docx and openpyxl, e.g. PYTHON=.venv/bin/python)
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 SEAL_BINARY" >&2; exit 2; }
 SEAL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -45,4 +48,34 @@ for f in video.mp4 photo.jpg; do
     awk -v s="$s" -v e="$e" 'BEGIN { if (s > 0) printf "ratio exiftool/seal (time): %.2f\n", e / s }'
     left=$(exiftool -a -G1 -s -GPS:all -SerialNumber -Artist -Make -Model "seal-$f" | wc -l)
     echo "identifying tags left after seal scrub (exiftool): $left"
+done
+
+PYTHON=${PYTHON:-python3}
+echo
+echo "making office fixtures ..."
+for i in $(seq 1 20); do cp photo.jpg "p$i.jpg"; done
+"$PYTHON" - <<'PY'
+import docx, openpyxl
+from docx.shared import Inches
+wb = openpyxl.Workbook()
+ws = wb.active
+for r in range(200_000):
+    ws.append([r, f"worker {r}", r * 3.5, "Rongrong Seafood", "=A%d*2" % (r + 1)])
+wb.properties.creator = "Kim"
+wb.save("sheet.xlsx")
+d = docx.Document()
+d.core_properties.author = "Kim"
+for i in range(1, 21):
+    d.add_paragraph(f"Photo {i}")
+    d.add_picture(f"p{i}.jpg", width=Inches(2))
+d.save("photos.docx")
+PY
+for f in sheet.xlsx photos.docx; do
+    size=$(stat -c %s "$f")
+    echo
+    echo "== $f ($(awk -v s="$size" 'BEGIN{printf "%.1f", s/1048576}') MiB) =="
+    rm -f "seal-$f"
+    measure "seal scrub" "$SEAL" scrub "$f" --out "seal-$f"; s=$LAST
+    measure "mat2" mat2 "$f"; m=$LAST
+    awk -v s="$s" -v m="$m" 'BEGIN { if (s > 0) printf "ratio mat2/seal (time): %.2f\n", m / s }'
 done

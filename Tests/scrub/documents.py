@@ -155,7 +155,8 @@ def make_xlsx(path: Path, photo: Path) -> Path:
     ws.title = "Wages"
     ws["A1"] = BODY
     ws["A2"] = 300
-    ws["A1"].comment = Comment(COMMENT, COMMENTER)
+    # Excel starts a note with its author's name, as here.
+    ws["A1"].comment = Comment(f"{COMMENTER}:\n{COMMENT}", COMMENTER)
     ws.add_image(XLImage(str(photo)), "C3")
     wb.properties.creator = PERSON
     wb.properties.lastModifiedBy = EDITOR

@@ -72,4 +72,12 @@ enum EmbeddedImage {
         let removed = try scrubber.scrub(InputFile(bytes: bytes, name: name), into: output)
         return .cleaned(output.memory ?? [], removed: removed)
     }
+
+    /// What identifying metadata an embedded image still carries; nil when it is not an
+    /// image a scrubber knows.
+    static func inspect(_ bytes: [UInt8], name: String) throws -> [String]? {
+        let type = ContentType.detect(Array(bytes.prefix(64)))
+        guard imageTypes.contains(type), let scrubber = Scrubbers.scrubber(for: type) else { return nil }
+        return try scrubber.inspect(InputFile(bytes: bytes, name: name))
+    }
 }

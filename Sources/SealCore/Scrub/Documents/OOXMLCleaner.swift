@@ -58,7 +58,8 @@ struct OOXMLCleaner {
                 let source = Relationships.source(of: part) ?? ""
                 try c.rewrite(part, rules: Relationships.rules(dropping: lostIDs[source] ?? []))
             case .rewrite:
-                try c.rewrite(part, rules: OOXMLRules.rules(pseudonyms: c.pseudonyms, lostIDs: lostIDs[part] ?? []))
+                let notes = contentTypes.type(of: part)?.hasSuffix("spreadsheetml.comments+xml") ?? false
+                try c.rewrite(part, rules: OOXMLRules.rules(pseudonyms: c.pseudonyms, lostIDs: lostIDs[part] ?? [], excelNotes: notes))
             case .coreProperties:
                 try c.survey(part, rules: OOXMLRules.coreProperties)
                 try c.write(part, Array(OOXMLRules.neutralCore.utf8))

@@ -20,7 +20,9 @@ enum OOXMLRules {
 
     /// The rules for every content part. `lostIDs` are relationship ids of this part that
     /// point at removed parts: elements using them go too.
-    static func rules(pseudonyms: Pseudonyms, lostIDs: Set<String>) -> XMLRules {
+    /// - Parameter excelNotes: the part is an Excel comments part, whose notes begin with
+    ///   their author's name.
+    static func rules(pseudonyms: Pseudonyms, lostIDs: Set<String>, excelNotes: Bool = false) -> XMLRules {
         XMLRules(
             dropElement: { name, attributes in
                 if w.contains(name.namespace) {
@@ -89,7 +91,10 @@ enum OOXMLRules {
             },
             replaceText: { name, text in
                 // Legacy Excel comments list their authors as text.
-                x.contains(name.namespace) && name.local == "author" ? (pseudonyms.name(for: text), authors) : nil
+                guard x.contains(name.namespace) else { return nil }
+                if name.local == "author" { return (pseudonyms.name(for: text), authors) }
+                if excelNotes, name.local == "t" { return (pseudonyms.replacingLeadingAuthor(in: text), authors) }
+                return nil
             })
     }
 

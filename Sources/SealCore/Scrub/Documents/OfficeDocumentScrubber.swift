@@ -105,6 +105,11 @@ final class DocumentCleaning {
     /// dropping a picture would leave the page pointing at nothing.
     func media(_ part: String) throws {
         let bytes = try package.read(part)
+        if writer == nil, let found = try EmbeddedImage.inspect(bytes, name: part) {
+            // Only looking: a harmless leftover (pixel density) must not raise a warning.
+            note(found.map { "from pictures inside: \($0)" })
+            return
+        }
         switch try EmbeddedImage.clean(bytes, name: part) {
         case .cleaned(let cleaned, let removed):
             note(removed.map { "from pictures inside: \($0)" })

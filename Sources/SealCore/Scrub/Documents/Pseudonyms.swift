@@ -15,6 +15,15 @@ final class Pseudonyms {
         return pseudonym
     }
 
+    /// Excel starts each note with its author's name in bold ("Kim Chol-su:"); that line is
+    /// metadata Excel wrote, not what the author typed, so it follows the pseudonym.
+    func replacingLeadingAuthor(in text: String) -> String {
+        for (original, pseudonym) in assigned where text.hasPrefix(original + ":") {
+            return pseudonym + text.dropFirst(original.count)
+        }
+        return text
+    }
+
     /// Initials say almost as much as a name; one neutral letter replaces them all.
     static let initials = "A"
 

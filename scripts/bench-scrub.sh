@@ -8,6 +8,8 @@
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 SEAL_BINARY" >&2; exit 2; }
 SEAL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+PYTHON=$(command -v "${PYTHON:-python3}")
+PYTHON=$(cd "$(dirname "$PYTHON")" && pwd)/$(basename "$PYTHON")  # absolute, venv symlink kept
 for tool in ffmpeg exiftool /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench-scrub: $tool is missing" >&2; exit 2; }
 done
@@ -50,10 +52,12 @@ for f in video.mp4 photo.jpg; do
     echo "identifying tags left after seal scrub (exiftool): $left"
 done
 
-PYTHON=${PYTHON:-python3}
 echo
 echo "making office fixtures ..."
-for i in $(seq 1 20); do cp photo.jpg "p$i.jpg"; done
+ffmpeg -v error -f lavfi -i "testsrc2=size=4000x3000:rate=1:duration=1,noise=alls=25:allf=t" -frames:v 1 -q:v 2 p1.jpg
+exiftool -q -overwrite_original -GPSLatitude=37.5665 -GPSLatitudeRef=N -GPSLongitude=126.978 -GPSLongitudeRef=E \
+    -Make=Phone -Model="Phone 12" -SerialNumber=SN123456789 p1.jpg >/dev/null
+for i in $(seq 2 20); do cp p1.jpg "p$i.jpg"; done
 "$PYTHON" - <<'PY'
 import docx, openpyxl
 from docx.shared import Inches

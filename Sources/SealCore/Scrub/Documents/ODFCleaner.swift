@@ -28,7 +28,7 @@ struct ODFCleaner {
 
     func run() throws {
         let manifest = try c.package.read("META-INF/manifest.xml")
-        if manifest.firstRange(of: Array("encryption-data".utf8)) != nil {
+        if bytesContain(manifest, "encryption-data") {
             throw DocumentError("it is password-protected; save an unprotected copy first")
         }
         var plan: [String: Treatment] = [:]
@@ -81,7 +81,7 @@ struct ODFCleaner {
     static let office = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
     static let meta = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"
     static let dc = "http://purl.org/dc/elements/1.1/"
-    static let text = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+    static let textNS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
     static let manifestNS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
     static let loext = "urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0"
     static let xlink = "http://www.w3.org/1999/xlink"
@@ -99,12 +99,17 @@ struct ODFCleaner {
     static func contentRules(pseudonyms: Pseudonyms, parts: Set<String>) -> XMLRules {
         XMLRules(
             dropElement: { name, _ in
-                name.namespace == text && identifyingFields.contains(name.local) ? "fields showing the author's name or the file's path" : nil
+                name.namespace == textNS && identifyingFields.contains(name.local) ? "fields showing the author's name or the file's path" : nil
             },
             attribute: { _, _, name, value in
                 // Links to pictures and files outside the package name the author's folders.
                 guard name == XMLName(xlink, "href"), !parts.contains(value), LocalPath.isLocal(value) else { return .keep }
                 return .replace(LocalPath.basename(value), "links to files on the author's computer (folder paths removed)")
+            },
+            textRun: { open, text in
+                // A note carried over from Excel starts with its author's name.
+                guard open.contains(XMLName(office, "annotation")), open.last?.namespace == textNS else { return nil }
+                return (pseudonyms.replacingLeadingAuthor(in: text), OOXMLRules.authors)
             },
             replaceText: { name, text in
                 switch (name.namespace, name.local) {

@@ -3,12 +3,12 @@ import Foundation
 /// What identifies people inside Office XML, and what replaces it. Names are matched by
 /// namespace, in both the transitional and the strict flavour of the standard.
 enum OOXMLRules {
-    static let w: Set<String> = ["http://schemas.openxmlformats.org/wordprocessingml/2006/main", "http://purl.oclc.org/ooxml/wordprocessingml/main"]
-    static let x: Set<String> = ["http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main"]
-    static let p: Set<String> = ["http://schemas.openxmlformats.org/presentationml/2006/main", "http://purl.oclc.org/ooxml/presentationml/main"]
-    static let r: Set<String> = ["http://schemas.openxmlformats.org/officeDocument/2006/relationships", "http://purl.oclc.org/ooxml/officeDocument/relationships"]
-    static let wordDocIDs: Set<String> = ["http://schemas.microsoft.com/office/word/2010/wordml", "http://schemas.microsoft.com/office/word/2012/wordml"]
-    static let utcDates: Set<String> = ["http://schemas.microsoft.com/office/word/2018/wordml/cex", "http://schemas.microsoft.com/office/word/2023/wordml/word16du"]
+    static let w: [String] = ["http://schemas.openxmlformats.org/wordprocessingml/2006/main", "http://purl.oclc.org/ooxml/wordprocessingml/main"]
+    static let x: [String] = ["http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main"]
+    static let p: [String] = ["http://schemas.openxmlformats.org/presentationml/2006/main", "http://purl.oclc.org/ooxml/presentationml/main"]
+    static let r: [String] = ["http://schemas.openxmlformats.org/officeDocument/2006/relationships", "http://purl.oclc.org/ooxml/officeDocument/relationships"]
+    static let wordDocIDs: [String] = ["http://schemas.microsoft.com/office/word/2010/wordml", "http://schemas.microsoft.com/office/word/2012/wordml"]
+    static let utcDates: [String] = ["http://schemas.microsoft.com/office/word/2018/wordml/cex", "http://schemas.microsoft.com/office/word/2023/wordml/word16du"]
     static let absPath = "http://schemas.microsoft.com/office/spreadsheetml/2010/11/ac"
     static let revision = "http://schemas.microsoft.com/office/spreadsheetml/2014/revision"
     static let threaded = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"

@@ -138,7 +138,7 @@ final class DocumentCleaning {
     }
 
     static func isSVG(_ b: [UInt8]) -> Bool {
-        b.prefix(4096).firstRange(of: Array("<svg".utf8)) != nil
+        bytesContain(Array(b.prefix(4096)), "<svg")
     }
 }
 

@@ -23,6 +23,9 @@ struct XMLRules {
     var dropElement: (XMLName, _ attributes: [XMLName: String]) -> String? = { _, _ in nil }
     /// What to do with one attribute of an element (whose other attributes are given too).
     var attribute: (_ element: XMLName, _ attributes: [XMLName: String], _ name: XMLName, _ value: String) -> AttributeAction = { _, _, _, _ in .keep }
+    /// Rewrites one run of text, given the open elements around it (innermost last);
+    /// elements inside keep their own text.
+    var textRun: (_ open: [XMLName], _ text: String) -> (String, finding: String)? = { _, _ in nil }
     /// Elements whose text content is replaced (an author's name held as text).
     var replaceText: (XMLName, _ text: String) -> (String, finding: String)? = { _, _ in nil }
 
@@ -51,7 +54,9 @@ enum XMLRewriter {
     static func rewrite(_ input: [UInt8], part: String, rules: XMLRules) throws -> Result {
         let doctype = try externalDoctype(input, part: part)
         let delegate = RewritingDelegate(rules: rules, doctype: doctype)
-        let parser = XMLParser(data: Data(input))
+        // Fed as a stream: given one large buffer, libxml2 stops at its 10 MB look-ahead
+        // limit, and a big spreadsheet is a single 50 MB line.
+        let parser = XMLParser(stream: InputStream(data: Data(input)))
         parser.shouldProcessNamespaces = false
         parser.shouldResolveExternalEntities = false
         parser.delegate = delegate
@@ -75,19 +80,24 @@ enum XMLRewriter {
         return found.list
     }
 
-    /// Old OpenOffice files name an external DTD (which is never fetched) and are kept as
-    /// they are; a DOCTYPE with declarations of its own is how XML bombs are built, and no
-    /// office document needs one, so it is refused.
+    /// Old OpenOffice files name an external DTD (which is never fetched): it is kept as it
+    /// is. A DOCTYPE with declarations of its own is how XML bombs are built and no office
+    /// document needs one, so it is refused. A DOCTYPE can only stand before the root
+    /// element, so only that prolog is searched.
     static func externalDoctype(_ bytes: [UInt8], part: String) throws -> [UInt8]? {
-        guard let start = bytes.firstRange(of: Array("<!DOCTYPE".utf8))?.lowerBound else {
-            if bytes.firstRange(of: Array("<!ENTITY".utf8)) != nil { throw DocumentError("\(part) declares XML entities") }
-            return nil
+        var end = 0
+        while end + 1 < bytes.count {
+            if bytes[end] == UInt8(ascii: "<"), bytes[end + 1] != UInt8(ascii: "?"), bytes[end + 1] != UInt8(ascii: "!") { break }
+            end += 1
         }
-        guard let end = bytes[start...].firstIndex(of: UInt8(ascii: ">")),
-              !bytes[start..<end].contains(UInt8(ascii: "[")), bytes.firstRange(of: Array("<!ENTITY".utf8)) == nil else {
+        let prolog = Array(bytes[..<end])
+        guard bytesContain(prolog, "<!DOCTYPE") else { return nil }
+        guard let open = prolog.indices.first(where: { Array(prolog[$0...].prefix(9)) == Array("<!DOCTYPE".utf8) }),
+              let close = prolog[open...].firstIndex(of: UInt8(ascii: ">")),
+              !prolog[open..<close].contains(UInt8(ascii: "[")) else {
             throw DocumentError("\(part) declares a DOCTYPE with entities, which no office document uses")
         }
-        return Array(bytes[start...end])
+        return Array(prolog[open...close])
     }
 
     /// Prefixes that OpenOffice 1.x files use without declaring them (their DTD did).
@@ -100,7 +110,12 @@ enum XMLRewriter {
     ]
 
     static func escapeText(_ s: String, into out: inout [UInt8]) {
-        for byte in s.utf8 {
+        let utf8 = s.utf8
+        if !utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == 0x0D }) {
+            out.append(contentsOf: utf8)
+            return
+        }
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "&"): out += Array("&amp;".utf8)
             case UInt8(ascii: "<"): out += Array("&lt;".utf8)
@@ -112,7 +127,12 @@ enum XMLRewriter {
     }
 
     static func escapeAttribute(_ s: String, into out: inout [UInt8]) {
-        for byte in s.utf8 {
+        let utf8 = s.utf8
+        if !utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "\"") || $0 < 0x20 }) {
+            out.append(contentsOf: utf8)
+            return
+        }
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "&"): out += Array("&amp;".utf8)
             case UInt8(ascii: "<"): out += Array("&lt;".utf8)
@@ -141,8 +161,9 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
     var closed: Bool { names.isEmpty && sawRoot }
     private var sawRoot = false
 
-    /// Prefix → namespace, one frame per open element.
+    /// Prefix → namespace; a frame is pushed only by elements that declare namespaces.
     private var scopes: [[String: String]] = [["xml": "http://www.w3.org/XML/1998/namespace"]]
+    private var pushedScope: [Bool] = []
     private var names: [XMLName] = []
     /// Depth inside a dropped element; 0 when writing.
     private var skipping = 0
@@ -181,11 +202,19 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                 qualifiedName qName: String?, attributes: [String: String] = [:]) {
         var scope = scopes[scopes.count - 1]
-        for (key, value) in attributes {
-            if key == "xmlns" { scope[""] = value } else if key.hasPrefix("xmlns:") { scope[String(key.dropFirst(6))] = value }
+        var declares = false
+        for (key, value) in attributes where key.hasPrefix("xmlns") {
+            if key == "xmlns" {
+                scope[""] = value
+                declares = true
+            } else if key.hasPrefix("xmlns:") {
+                scope[String(key.dropFirst(6))] = value
+                declares = true
+            }
         }
-        scopes.append(scope)
-        guard scopes.count < Self.maxDepth else {
+        if declares { scopes.append(scope) }
+        pushedScope.append(declares)
+        guard pushedScope.count < Self.maxDepth else {
             failure = "the XML is nested deeper than \(Self.maxDepth) levels"
             parser.abortParsing()
             return
@@ -198,7 +227,7 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
             return
         }
         var resolved: [XMLName: String] = [:]
-        for (key, value) in attributes where key != "xmlns" && !key.hasPrefix("xmlns:") {
+        for (key, value) in attributes where !key.hasPrefix("xmlns") || (key != "xmlns" && !key.hasPrefix("xmlns:")) {
             resolved[resolve(key, isAttribute: true, in: scope)] = value
         }
         if let words = rules.dropElement(name, resolved) {
@@ -213,7 +242,7 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
             return
         }
         output.append(UInt8(ascii: "<"))
-        output += Array(elementName.utf8)
+        output.append(contentsOf: elementName.utf8)
         // Namespace declarations first, then the rest; sorted, so output is reproducible.
         let ordered = attributes.keys.sorted { a, b in
             let nsA = a == "xmlns" || a.hasPrefix("xmlns:"), nsB = b == "xmlns" || b.hasPrefix("xmlns:")
@@ -233,8 +262,9 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
                 }
             }
             output.append(UInt8(ascii: " "))
-            output += Array(key.utf8)
-            output += Array("=\"".utf8)
+            output.append(contentsOf: key.utf8)
+            output.append(UInt8(ascii: "="))
+            output.append(UInt8(ascii: "\""))
             XMLRewriter.escapeAttribute(value, into: &output)
             output.append(UInt8(ascii: "\""))
         }
@@ -243,7 +273,7 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
-        scopes.removeLast()
+        if pushedScope.removeLast() { scopes.removeLast() }
         let name = names.removeLast()
         if skipping > 0 {
             skipping -= 1
@@ -261,8 +291,9 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
             output += Array("/>".utf8)
             startOpen = false
         } else {
-            output += Array("</".utf8)
-            output += Array(elementName.utf8)
+            output.append(UInt8(ascii: "<"))
+            output.append(UInt8(ascii: "/"))
+            output.append(contentsOf: elementName.utf8)
             output.append(UInt8(ascii: ">"))
         }
     }
@@ -274,7 +305,12 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
             return
         }
         closeStart()
-        XMLRewriter.escapeText(string, into: &output)
+        var text = string
+        if let (changed, words) = rules.textRun(names, string), changed != string {
+            note(words)
+            text = changed
+        }
+        XMLRewriter.escapeText(text, into: &output)
     }
 
     func parser(_ parser: XMLParser, foundIgnorableWhitespace whitespaceString: String) {
@@ -295,6 +331,21 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, foundComment comment: String) {
         if !comment.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { note("XML comments") }
+    }
+
+    // Declarations can only come from a DOCTYPE's internal subset, which is refused
+    // before parsing; should one get here anyway, parsing stops before any expansion.
+    func parser(_ parser: XMLParser, foundInternalEntityDeclarationWithName name: String, value: String?) {
+        refuseDeclarations(parser)
+    }
+
+    func parser(_ parser: XMLParser, foundExternalEntityDeclarationWithName name: String, publicID: String?, systemID: String?) {
+        refuseDeclarations(parser)
+    }
+
+    private func refuseDeclarations(_ parser: XMLParser) {
+        failure = "an XML part declares entities, which no office document uses"
+        parser.abortParsing()
     }
 
     func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {

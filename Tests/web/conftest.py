@@ -154,6 +154,8 @@ def make_driver(world: World, lang: str = "en", javascript: bool = True) -> webd
     if not javascript:
         prefs["profile.managed_default_content_settings.javascript"] = 2
     options.add_experimental_option("prefs", prefs)
+    # The DevTools network log, so tests can see every request the page made.
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service(require_tool("chromedriver")), options=options)
     # A 360 px phone screen, whatever the smallest window the platform allows.
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
@@ -174,6 +176,17 @@ def browser(world):
     yield open_browser
     for d in drivers:
         d.quit()
+
+
+def requests_made(driver) -> list:
+    """(method, url) of every request the page sent since the last call."""
+    out = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            request = message["params"]["request"]
+            out.append((request["method"], request["url"]))
+    return out
 
 
 def wait_visible(driver, element_id, timeout=60):

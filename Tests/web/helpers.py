@@ -3,7 +3,7 @@ import re
 
 from selenium.webdriver.common.by import By
 
-from conftest import screenshot, wait_text, wait_visible
+from webtest import screenshot, wait_text, wait_visible
 
 
 def open_page(driver, world, lang=None):

@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from conftest import VECTORS, load_module, make_driver
+from webtest import browser, world  # noqa: F401  (fixtures)
+from webtest import VECTORS, load_module, make_driver
 
 ENVELOPES = json.loads((VECTORS / "envelope-v1.json").read_text())
 CODENAMES = json.loads((VECTORS / "codename-crosscheck.json").read_text())["entries"]

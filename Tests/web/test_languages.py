@@ -7,7 +7,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import screenshot, wait_text, wait_visible
+from webtest import browser, world  # noqa: F401  (fixtures)
+from webtest import screenshot, wait_text, wait_visible
 from helpers import open_page
 
 # Names that stay as they are in every language: the product, Tor, the CLI program, and

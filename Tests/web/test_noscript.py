@@ -3,7 +3,8 @@ which one the reader wants) and offers no way to post anything: there is no form
 submits plaintext. Checked against the relay's own counters and spool."""
 from selenium.webdriver.common.by import By
 
-from conftest import requests_made, screenshot
+from webtest import browser, world  # noqa: F401  (fixtures)
+from webtest import requests_made, screenshot
 
 
 def test_javascript_off_shows_the_explanation_in_three_languages(browser, world):

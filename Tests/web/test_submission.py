@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from PIL import Image
 from selenium.webdriver.common.by import By
 
-from conftest import require_tool, run, screenshot, wait_text, wait_visible
+from webtest import browser, world  # noqa: F401  (fixtures)
+from webtest import require_tool, run, screenshot, wait_text, wait_visible
 from helpers import open_mailbox, submit
 
 MESSAGE = "Wages withheld since March at the Dandong plant.\n임금을 못 받았습니다. 工资被扣。"
@@ -53,7 +54,7 @@ def exiftool(path) -> dict:
 def submitted(world, tmp_path_factory):
     """One report with a GPS-tagged photo, submitted through the page in English, then
     fetched and opened by alice. Yields (codename, opened report folder, original photo)."""
-    from conftest import make_driver
+    from webtest import make_driver
     d = tmp_path_factory.mktemp("photos")
     photo = gps_jpeg(d / "IMG_2041.jpg")
     driver = make_driver(world, "en")
@@ -98,7 +99,7 @@ def test_manifest_says_web_client_and_lists_what_was_removed(submitted):
 def codename_secrets(words: str) -> dict:
     """DESIGN §4 derivation from English words, written here independently of the page:
     BIP39 indices -> 16 entropy bytes -> HKDF-SHA256."""
-    from conftest import REPO
+    from webtest import REPO
     wordlist = (REPO / "Sources/SealCore/Codename/Wordlists/english.txt").read_text().split()
     bits = "".join(format(wordlist.index(w), "011b") for w in words.split())
     entropy = int(bits[:128], 2).to_bytes(16, "big")

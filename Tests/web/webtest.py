@@ -1,4 +1,4 @@
-"""Real-browser tests of the submission page (issue 7): Debian's chromium and chromedriver,
+"""Shared machinery of the real-browser tests of the submission page (issue 7): Debian's chromium and chromedriver,
 driven headless by Selenium, against a real `sealrelayd` process on loopback HTTPS.
 
 The relay's self-signed certificate is trusted by pinning its public key
@@ -137,13 +137,6 @@ class World:
         self.log.close()
 
 
-@pytest.fixture(scope="session")
-def world(tmp_path_factory):
-    w = World(tmp_path_factory.mktemp("web"))
-    yield w
-    w.stop()
-
-
 def make_driver(world: World, lang: str = "en", javascript: bool = True) -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = require_tool("chromium")
@@ -162,20 +155,6 @@ def make_driver(world: World, lang: str = "en", javascript: bool = True) -> webd
                            {"width": 360, "height": 900, "deviceScaleFactor": 1, "mobile": True})
     driver.set_script_timeout(120)
     return driver
-
-
-@pytest.fixture
-def browser(world):
-    drivers = []
-
-    def open_browser(lang="en", javascript=True):
-        d = make_driver(world, lang, javascript)
-        drivers.append(d)
-        return d
-
-    yield open_browser
-    for d in drivers:
-        d.quit()
 
 
 def requests_made(driver) -> list:
@@ -235,3 +214,28 @@ def load_module(driver, world, script: str, *args):
     })().then(done, (e) => done({ error: e && (e.code || String(e)) }));
     """ % script
     return driver.execute_async_script(wrapper, *args)
+
+
+# Fixtures. Tests/web has no conftest.py: pytest keeps one module named "conftest" at a
+# time, and Tests/scrub's test modules import theirs by that name in the same run. Each test
+# module imports these instead, and so gets its own relay (module scope).
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    w = World(tmp_path_factory.mktemp("web"))
+    yield w
+    w.stop()
+
+
+@pytest.fixture
+def browser(world):
+    drivers = []
+
+    def open_browser(lang="en", javascript=True):
+        d = make_driver(world, lang, javascript)
+        drivers.append(d)
+        return d
+
+    yield open_browser
+    for d in drivers:
+        d.quit()

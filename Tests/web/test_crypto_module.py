@@ -251,3 +251,47 @@ def test_seal_reply_opens_in_js_with_the_codename(page, world, tmp_path):
     """, (d / "codename.txt").read_text(), base64.urlsafe_b64encode(reply.read_bytes()).rstrip(b"=").decode())
     assert out == {"kind": "reply", "message": "답장입니다 / reply from the CLI", "thread": True,
                    "files": [["form.txt", "attached form"]]}
+
+
+def resigned_bundle(world, edit) -> str:
+    """The relay's bundle with its body changed by `edit` and signed again with the
+    organisation's key, as an organisation would publish it."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    seckey = json.loads((world.root / "org" / "org.seckey").read_text())
+    seed = base64.urlsafe_b64decode(seckey["ed25519"] + "=" * (-len(seckey["ed25519"]) % 4))
+    file = json.loads((world.root / "bundle.json").read_text())
+    body = json.loads(base64.urlsafe_b64decode(file["body"] + "=" * (-len(file["body"]) % 4)))
+    edit(body)
+    raw = json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
+    sig = Ed25519PrivateKey.from_private_bytes(seed).sign(b"sealrelay bundle v1\n" + raw)
+    enc = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+    return json.dumps({"body": enc(raw), "sig": enc(sig), "type": "sealrelay-bundle", "v": 1})
+
+
+VERIFY_TEXT = """
+  const [text, fp] = args;
+  const b = await B.verifyBundle(new TextEncoder().encode(text), fp);
+  return { reviewers: b.reviewers.map((r) => r.name), skipped: b.skipped };
+"""
+
+
+def test_bundle_whose_reviewers_are_all_xwing_only_is_refused(page, world):
+    def xwing_only(body):
+        for r in body["reviewers"]:
+            del r["x25519"]
+    out = js(page, world, VERIFY_TEXT, resigned_bundle(world, xwing_only), world.fingerprint)
+    assert out == {"error": "noReviewers"}
+
+
+def test_xwing_only_reviewer_is_skipped_and_counted(page, world):
+    def add_xwing_only(body):
+        other = dict(body["reviewers"][0], name="pq-only")
+        del other["x25519"]
+        body["reviewers"].append(other)
+    out = js(page, world, VERIFY_TEXT, resigned_bundle(world, add_xwing_only), world.fingerprint)
+    assert out == {"reviewers": ["alice"], "skipped": 1}
+
+
+def test_resigned_unchanged_bundle_verifies(page, world):
+    out = js(page, world, VERIFY_TEXT, resigned_bundle(world, lambda body: None), world.fingerprint)
+    assert out == {"reviewers": ["alice"], "skipped": 0}

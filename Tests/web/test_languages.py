@@ -37,6 +37,8 @@ def check_language(driver, lang: str, step: str):
     if lang != "en":
         english = [w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in PROPER_NAMES]
         assert not english, f"{lang} {step}: English words {english} in {text!r}"
+    scroll, inner = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth];")
+    assert inner == 360 and scroll <= 360, f"{lang} {step}: {scroll} px wide on a 360 px screen"
     screenshot(driver, lang, step)
 
 

@@ -58,7 +58,8 @@ async function loadBundle() {
   say($('bundle-status'), 'bundle.checking');
   try {
     state.bundle = await verifyBundle(await relay.fetchBundle(), fp);
-    say($('bundle-status'), 'bundle.ok', { count: state.bundle.reviewers.length, date: state.bundle.notAfter });
+    const { reviewers, skipped, notAfter } = state.bundle;
+    say($('bundle-status'), skipped ? 'bundle.ok_partial' : 'bundle.ok', { count: reviewers.length, skipped, date: notAfter });
     $('btn-new').disabled = false;
   } catch (e) {
     if (e.code === 'noEd25519') return showUnsupported();

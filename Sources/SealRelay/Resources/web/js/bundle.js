@@ -27,7 +27,8 @@ export function digitGroups(fp) {
 }
 
 /**
- * Returns { id, counter, notAfter, reviewers: [{ name, kid, x25519 }] } or throws SealError
+ * Returns { id, counter, notAfter, reviewers: [{ name, kid, x25519 }], skipped (X-Wing-only
+ * reviewers this page cannot encrypt to) } or throws SealError
  * with code unsupportedVersion, malformedBundle, wrongOrganisation, badSignature,
  * notYetValid, expired, noEd25519 or noReviewers.
  */
@@ -70,7 +71,11 @@ export async function verifyBundle(fileBytes, pinnedHex, now = new Date()) {
   if (today > body.not_after) throw new SealError('expired');
   if (!Array.isArray(body.reviewers) || body.reviewers.length === 0) throw new SealError('noReviewers');
   const reviewers = [];
+  let skipped = 0;
   for (const r of body.reviewers) {
+    // The browser encrypts with X25519 only (WebCrypto has no ML-KEM). A reviewer who
+    // publishes only an X-Wing key cannot be reached from here; the others still can.
+    if (r && (r.x25519 === undefined || r.x25519 === null)) { skipped += 1; continue; }
     let kid, x, w;
     try {
       kid = fromB64url(r.kid, 16);
@@ -84,5 +89,6 @@ export async function verifyBundle(fileBytes, pinnedHex, now = new Date()) {
     }
     reviewers.push({ name: r.name, kid, x25519: x });
   }
-  return { id: hex(await sha256(bodyBytes)), counter: body.counter, notAfter: body.not_after, reviewers };
+  if (reviewers.length === 0) throw new SealError('noReviewers');
+  return { id: hex(await sha256(bodyBytes)), counter: body.counter, notAfter: body.not_after, reviewers, skipped };
 }

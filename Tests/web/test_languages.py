@@ -1,7 +1,9 @@
 """Korean, Simplified Chinese and English: every step of the page, with its error
 messages, shows only the chosen language (issue 7, deliver 6). A screenshot of each step at
 a 360 px wide viewport goes to .artifacts/screenshots/LANG-STEP.png."""
+import json
 import re
+from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -108,6 +110,35 @@ def test_every_step_and_error_is_in_the_browser_language(browser, world, tmp_pat
     driver.find_element(By.ID, "btn-open-mailbox").click()
     wait_text(driver, "alert", r"11")
     check_language(driver, lang, "6-enter")
+
+
+WEB = Path(__file__).resolve().parents[2] / "Sources" / "SealRelay" / "Resources" / "web"
+
+
+def test_language_files_have_the_same_keys_and_no_empty_strings():
+    tables = {lang: json.loads((WEB / "i18n" / f"{lang}.json").read_text()) for lang in ("en", "ko", "zh")}
+    assert set(tables["ko"]) == set(tables["en"]) == set(tables["zh"])
+    assert all(isinstance(v, str) and v.strip() for t in tables.values() for v in t.values())
+    for key, value in tables["en"].items():
+        for lang in ("ko", "zh"):
+            assert set(re.findall(r"\{\w+\}", tables[lang][key])) == set(re.findall(r"\{\w+\}", value)), (lang, key)
+
+
+def test_every_key_the_page_names_is_translated():
+    keys = set(json.loads((WEB / "i18n" / "en.json").read_text()))
+    html = (WEB / "index.html").read_text()
+    named = set(re.findall(r'data-i18n="([^"]+)"', html))
+    for js in (WEB / "js").glob("*.js"):
+        named |= set(re.findall(r"(?:say\([^,]+,|alertError\(|\bt\()\s*'([a-z_]+\.[A-Za-z_.]+)'", js.read_text()))
+    assert len(named) > 40 and named - keys == set()
+
+
+def test_html_has_no_user_visible_text_outside_noscript():
+    html = (WEB / "index.html").read_text()
+    body = re.sub(r"(?s)<noscript>.*?</noscript>", "", html.split("<body>", 1)[1])
+    text = re.sub(r"<[^>]+>", " ", body)
+    # Only the language switcher's names (each language named in itself) remain.
+    assert text.split() == ["한국어", "简体中文", "English"]
 
 
 @pytest.mark.parametrize("lang", ["ko", "zh", "en"])

@@ -95,6 +95,7 @@ async function prepareFile(file) {
     return entry;
   }
   try {
+    await i18n.load('en'); // the reviewer reads what was removed in English
     const r = scrub(new Uint8Array(await file.arrayBuffer()));
     entry.blob = new Blob(r.parts, { type: r.type });
     entry.type = r.type;
@@ -151,7 +152,7 @@ function onCompose(ev) {
 
 async function showCodename() {
   try {
-    await loadWordlists();
+    await loadWordlists([LANGUAGES[i18n.language()]]);
   } catch (_) {
     return alertError('codename.error.wordlists');
   }
@@ -301,7 +302,14 @@ async function main() {
   $('app').hidden = false;
   $('lang-select').addEventListener('change', async (e) => {
     await i18n.setLanguage(e.target.value);
-    if (state.step === 'codename') renderCodename();
+    if (state.step === 'codename') {
+      try {
+        await loadWordlists([LANGUAGES[e.target.value]]);
+      } catch (_) {
+        alertError('codename.error.wordlists');
+      }
+      renderCodename();
+    }
     renderFiles();
   });
   if (!window.isSecureContext || !(await hasX25519())) return showUnsupported();

@@ -9,8 +9,11 @@ export const LANGUAGES = { en: 'english', ko: 'korean', zh: 'chinese_simplified'
 const FILES = ['english', 'korean', 'chinese_simplified', 'chinese_traditional'];
 const lists = {};
 
-export async function loadWordlists() {
-  await Promise.all(FILES.filter((f) => !lists[f]).map(async (f) => {
+/** Loads word lists (by file name; all of them by default: parsing detects the language).
+ * Showing a new codename needs only the page language's list, which spares a slow Tor
+ * circuit the others. */
+export async function loadWordlists(files = FILES) {
+  await Promise.all(files.filter((f) => !lists[f]).map(async (f) => {
     const r = await fetch(`/wordlists/${f}.txt`, { credentials: 'omit', cache: 'no-store' });
     if (!r.ok) throw new SealError('wordlistMissing');
     const words = (await r.text()).split('\n').filter((w) => w.length);

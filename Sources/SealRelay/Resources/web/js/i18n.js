@@ -31,12 +31,12 @@ export function language() { return current; }
 export function t(key, params = {}, lang = current) {
   const table = tables[lang] || {};
   let s = table[key];
+  // Every file has every key (Tests/web checks it); the fallback only guards a broken install.
   if (typeof s !== 'string') s = (tables.en && tables.en[key]) || key;
   return s.replace(/\{(\w+)\}/g, (_, k) => (k in params ? String(params[k]) : `{${k}}`));
 }
 
 export async function setLanguage(lang) {
-  await load('en'); // the manifest's words for reviewers are English
   await load(lang);
   current = lang;
   document.documentElement.lang = HTML_LANG[lang];

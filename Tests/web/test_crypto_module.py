@@ -295,3 +295,36 @@ def test_xwing_only_reviewer_is_skipped_and_counted(page, world):
 def test_resigned_unchanged_bundle_verifies(page, world):
     out = js(page, world, VERIFY_TEXT, resigned_bundle(world, lambda body: None), world.fingerprint)
     assert out == {"reviewers": ["alice"], "skipped": 0}
+
+
+LAYOUTS = [
+    pytest.param(100_000, [0, 1, 65535, 65536, 65537, 200_000], id="manifest-over-two-chunks"),
+    pytest.param(65_530, [3, 70_000], id="manifest-ends-near-a-chunk-boundary"),
+    pytest.param(0, [16_380], id="just-over-the-16k-minimum"),
+    pytest.param(10, [], id="message-only"),
+]
+
+
+@pytest.mark.parametrize("message_length, sizes", LAYOUTS)
+def test_js_report_layout_opens_in_the_independent_python_reader(page, world, message_length, sizes):
+    """The page's writer seals the chunks that hold the manifest last; sealpy (pyca/cryptography)
+    checks every chunk, the Padmé length and each file's SHA-256."""
+    import sys
+    sys.path.insert(0, str(VECTORS.parents[1] / "interop"))
+    import sealpy
+    ident = sealpy.new_identity("py")
+    reply = {"key": sealpy.b64url_encode(os.urandom(32)), "mailbox": sealpy.b64url_encode(os.urandom(16))}
+    env = js(page, world, """
+      const [kid, x, reply, message, sizes] = args;
+      const files = sizes.map((n, j) => { const b = new Uint8Array(n); for (let k = 0; k < n; k++) b[k] = (k * 31 + j) & 255;
+        return { name: `f${j}.bin`, type: 'application/octet-stream', blob: new Blob([b]), removed: [], unscrubbed: true }; });
+      const { blob } = await R.sealReport({ message, files, reply, thread: C.b64url(new Uint8Array(16)),
+        recipients: [{ kid: C.fromB64url(kid), x25519: C.fromB64url(x) }], bundleId: '00'.repeat(32) });
+      return C.b64url(new Uint8Array(await blob.arrayBuffer()));
+    """, sealpy.b64url_encode(ident.kid), sealpy.b64url_encode(ident.x25519_pub), reply, "m" * message_length, sizes)
+    parsed, container = sealpy.open_bytes(ident, sealpy.b64url_decode(env))
+    assert parsed.header_canonical
+    assert container.manifest["message"] == "m" * message_length
+    assert [len(f) for f in container.files] == sizes
+    for j, blob in enumerate(container.files):
+        assert blob == bytes((k * 31 + j) & 255 for k in range(len(blob)))

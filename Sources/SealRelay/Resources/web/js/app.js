@@ -136,7 +136,14 @@ function renderFiles() {
     list.append(li);
   }
   $('unclean-box').hidden = !state.files.some((f) => f.refused);
+  // Until the relay takes uploads in parts, the encrypted copy waits in the browser's memory
+  // (or its disk cache) until it is sent: say so before a phone runs out of memory.
+  const total = state.files.reduce((n, f) => n + f.blob.size, 0);
+  $('large-hint').hidden = total < LARGE_UPLOAD;
+  if (total >= LARGE_UPLOAD) say($('large-hint'), 'compose.large_hint', { size: Math.round(total / 1048576) });
 }
+
+const LARGE_UPLOAD = 100 * 1048576;
 
 function onCompose(ev) {
   ev.preventDefault();

@@ -328,3 +328,13 @@ def test_js_report_layout_opens_in_the_independent_python_reader(page, world, me
     assert [len(f) for f in container.files] == sizes
     for j, blob in enumerate(container.files):
         assert blob == bytes((k * 31 + j) & 255 for k in range(len(blob)))
+
+
+def test_message_with_a_lone_surrogate_still_opens_with_seal(page, world, tmp_path):
+    env = js(page, world, SEAL_TO_BUNDLE.replace("const [fp, message, attachment] = args;",
+                                                 "const [fp, m, attachment] = args; const message = m + String.fromCharCode(0xD800) + '!';"),
+             world.fingerprint, "pasted text", "")
+    (tmp_path / "s.seal").write_bytes(base64.urlsafe_b64decode(env + "=" * (-len(env) % 4)))
+    world.seal("open", "--key", "rev/alice.seckey", "--out", tmp_path / "opened", tmp_path / "s.seal")
+    [report] = list((tmp_path / "opened").glob("thread-*/report-*"))
+    assert (report / "message.txt").read_text() == "pasted text\ufffd!"

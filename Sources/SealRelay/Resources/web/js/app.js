@@ -223,6 +223,11 @@ async function send() {
     const receipt = await relay.upload('/v1/reports', blob, (done, total) => { $('progress-upload').value = done / total; });
     $('progress-upload').value = 1;
     $('receipt').textContent = receipt;
+    // Sent: nothing of the report needs to stay in this tab.
+    $('message').value = '';
+    $('files').value = '';
+    state.files = [];
+    renderFiles();
     showStep('done');
   } catch (e) {
     say($('sending-status'), errorKey(e, 'sending.error'));

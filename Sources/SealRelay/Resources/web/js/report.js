@@ -12,6 +12,13 @@ import { EnvelopeSealer, CHUNK, paddedLength, u32, canonicalJSON, hex, SealError
 import { SHA256 } from './sha256.js';
 
 const READ_SLICE = 1 << 20;
+
+/** A pasted text can hold a lone UTF-16 surrogate, which JSON would carry as an escape that
+ * strict readers (seal open, sealpy) refuse as not Unicode: the report would be unreadable.
+ * Replace it with U+FFFD, as a UTF-8 encoder would. */
+export function wellFormed(text) {
+  return String(text).replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
 const PLACEHOLDER = '0'.repeat(64);
 
 /**
@@ -23,14 +30,14 @@ const PLACEHOLDER = '0'.repeat(64);
 export async function sealReport({ kind = 'report', message, files, reply, thread, recipients, bundleId, onProgress, sealerFor }) {
   const manifest = {
     client: 'web/1',
-    files: files.map((f) => ({ name: f.name, sha256: PLACEHOLDER, size: f.blob.size, type: f.type })),
+    files: files.map((f) => ({ name: wellFormed(f.name), sha256: PLACEHOLDER, size: f.blob.size, type: f.type })),
     kind,
-    message,
-    scrubbed: files.filter((f) => !f.unscrubbed).map((f) => ({ name: f.name, removed: f.removed })),
+    message: wellFormed(message),
+    scrubbed: files.filter((f) => !f.unscrubbed).map((f) => ({ name: wellFormed(f.name), removed: f.removed })),
     thread,
     v: 1,
   };
-  const unscrubbed = files.filter((f) => f.unscrubbed).map((f) => f.name);
+  const unscrubbed = files.filter((f) => f.unscrubbed).map((f) => wellFormed(f.name));
   if (unscrubbed.length) manifest.unscrubbed = unscrubbed;
   if (reply) manifest.reply = reply;
   const enc = new TextEncoder();

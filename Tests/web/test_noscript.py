@@ -40,3 +40,4 @@ def test_javascript_off_page_makes_no_post(browser, world):
     uploads = [k for k in after if k.startswith("sealrelay_reports_")]
     assert uploads and all(after[k] == before.get(k, 0) for k in uploads)
     assert world.spool_files() == spool
+

@@ -24,11 +24,21 @@ struct WebRoutes: Sendable {
     /// The placeholder in index.html the fingerprint replaces.
     static let fingerprintPlaceholder = "__ORGANISATION_FINGERPRINT__"
 
-    init(organisationFingerprint: Fingerprint) throws {
-        guard let root = Bundle.module.url(forResource: "web", withExtension: nil) else {
-            throw ConfigError("sealrelayd is installed without its submission page (resource folder web)")
+    /// The page as installed beside the executable, or nil when it is not there.
+    ///
+    /// SwiftPM puts resources in `PACKAGE_TARGET.resources` folders next to the executable
+    /// (`SealRelay_SealRelay.resources`; SealCore's word lists in
+    /// `SealRelay_SealCore.resources`), and `Bundle.module` stops
+    /// the program with a fatal error when they are missing. A relay copied without them
+    /// must still take reports from the CLI, so the folders are looked for first and
+    /// `Bundle.module` is touched only when they exist.
+    static func installed(organisationFingerprint: Fingerprint) throws -> WebRoutes? {
+        let dir = Bundle.main.bundleURL
+        for folder in ["SealRelay_SealRelay.resources", "SealRelay_SealCore.resources"] {
+            guard FileManager.default.fileExists(atPath: dir.appendingPathComponent(folder).path) else { return nil }
         }
-        try self.init(root: root, organisationFingerprint: organisationFingerprint)
+        guard let root = Bundle.module.url(forResource: "web", withExtension: nil) else { return nil }
+        return try WebRoutes(root: root, organisationFingerprint: organisationFingerprint)
     }
 
     init(root: URL, organisationFingerprint: Fingerprint) throws {

@@ -169,3 +169,18 @@ def test_followup_lands_in_the_same_thread(browser, world, replied, submitted):
     opened = world.fetch_and_open("followup")
     followup = find_report(opened, "It is building 4, the freezer hall.")
     assert followup.parent.name == first_report.parent.name
+
+
+def test_page_leaves_no_cookie_or_storage_behind(browser, world):
+    driver = browser("en")
+    codename, _ = submit(driver, world, "nothing stays on the phone")
+    open_mailbox(driver, world, codename)
+    left = driver.execute_async_script("""
+      const done = arguments[arguments.length - 1];
+      (async () => ({
+        cookie: document.cookie, local: localStorage.length, session: sessionStorage.length,
+        idb: (await indexedDB.databases()).length, caches: (await caches.keys()).length,
+        estimate: (await navigator.storage.estimate()).usage,
+      }))().then(done);
+    """)
+    assert left == {"cookie": "", "local": 0, "session": 0, "idb": 0, "caches": 0, "estimate": 0}

@@ -184,3 +184,13 @@ def test_page_leaves_no_cookie_or_storage_behind(browser, world):
       }))().then(done);
     """)
     assert left == {"cookie": "", "local": 0, "session": 0, "idb": 0, "caches": 0, "estimate": 0}
+
+
+def test_start_page_shows_the_fingerprint_exactly_as_seal_prints_it(browser, world):
+    out = world.seal("fingerprint", "org/org.pub").stdout
+    digits = next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("fingerprint:"))
+    driver = browser("ko")
+    from helpers import open_page
+    open_page(driver, world)
+    assert driver.find_element(By.ID, "fp-digits").text == digits
+    assert driver.find_element(By.ID, "fp-hex").text.replace(" ", "") == world.fingerprint

@@ -338,3 +338,14 @@ def test_message_with_a_lone_surrogate_still_opens_with_seal(page, world, tmp_pa
     world.seal("open", "--key", "rev/alice.seckey", "--out", tmp_path / "opened", tmp_path / "s.seal")
     [report] = list((tmp_path / "opened").glob("thread-*/report-*"))
     assert (report / "message.txt").read_text() == "pasted text\ufffd!"
+
+
+@pytest.mark.parametrize("typo, expected", [("wrnog", "wrong"), ("가능스", "가능")])
+def test_mistyped_codename_word_gets_close_suggestions(page, world, typo, expected):
+    e = CODENAMES[1]
+    words = (e["english"] if typo.isascii() else e["korean"]).split()
+    words[-1] = typo
+    out = js(page, world, """
+      try { await K.Codename.parse(args[0]); return 'parsed'; } catch (e) { return [e.code, e.position, e.suggestions]; }
+    """, " ".join(words))
+    assert out[0] == "unknownWord" and out[1] == 12 and expected in out[2] and len(out[2]) <= 3

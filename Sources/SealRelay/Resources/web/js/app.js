@@ -244,6 +244,9 @@ async function onEnter(ev) {
     state.codename = await Codename.parse($('codename-input').value);
   } catch (e) {
     const params = { count: e.count, position: e.position };
+    if (e.code === 'unknownWord' && e.suggestions && e.suggestions.length) {
+      return alertError('codename.error.unknownWord_suggest', { ...params, words: e.suggestions.join(', ') });
+    }
     return alertError(errorKey(e, 'codename.error'), params);
   }
   $('codename-input').value = '';

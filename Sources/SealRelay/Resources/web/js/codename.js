@@ -53,6 +53,38 @@ function indexOf(lang, word) {
   return undefined;
 }
 
+function editDistance(a, b) {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** Up to three list words close to an unknown one, as SealCore's CodenameWordList suggests
+ * them: within half the longer word's length, nearest first, then the longest shared start.
+ * Single Chinese characters get none (any two are one edit apart). */
+function suggestions(lang, word) {
+  const typed = Array.from(word);
+  const list = lists[LANGUAGES[lang]];
+  if (typed.length > 40) return [];
+  const scored = [];
+  list.forEach((w, index) => {
+    const cand = Array.from(normalise(w));
+    const bound = Math.floor(Math.max(typed.length, cand.length) / 2);
+    if (Math.abs(typed.length - cand.length) > bound) return;
+    const d = editDistance(typed, cand);
+    if (d > bound) return;
+    let shared = 0;
+    while (shared < typed.length && typed[shared] === cand[shared]) shared++;
+    scored.push([d, -shared, index]);
+  });
+  scored.sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2]);
+  return scored.slice(0, 3).map(([, , i]) => list[i].normalize('NFC'));
+}
+
 /** Splits typed text into words (CodenameText.words): letters make words, each Han
  * ideograph is a word, marks and invisible format characters vanish, the rest separates. */
 export function splitWords(text) {
@@ -123,7 +155,7 @@ export class Codename {
       const i = indexOf(lang, typed[p]);
       if (i === undefined) {
         if (['en', 'ko', 'zh'].some((l) => l !== lang && indexOf(l, typed[p]) !== undefined)) throw new SealError('mixedLanguages');
-        const e = new SealError('unknownWord'); e.position = p + 1; throw e;
+        const e = new SealError('unknownWord'); e.position = p + 1; e.suggestions = suggestions(lang, typed[p]); throw e;
       }
       indices.push(i);
     }

@@ -21,12 +21,12 @@ demo-offline: build
 
 $(PY):
 	python3 -m venv $(PYTHON_VENV)
-	$(PY) -m pip install --quiet 'cryptography>=46' 'pytest>=8' 'Pillow>=10.2' mutagen \
+	$(PY) -m pip install --quiet 'cryptography>=46' 'pytest>=8' 'Pillow>=10.2' mutagen selenium \
 		python-docx openpyxl python-pptx
 
 test: build $(PY)
 	$(SWIFT) test --skip-build
-	SEAL_BIN=$(CURDIR)/$(BIN)/seal $(PY) -m pytest -q Tests/interop Tests/scrub
+	SEAL_BIN=$(CURDIR)/$(BIN)/seal SEALRELAYD_BIN=$(CURDIR)/$(BIN)/sealrelayd $(PY) -m pytest -q Tests/interop Tests/scrub Tests/web
 
 bench-crypto:
 	$(SWIFT) build -c release --product seal

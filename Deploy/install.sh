@@ -91,6 +91,19 @@ if ! cmp -s "$binary" "$BIN_DEST"; then
     changed=yes
     echo "installed $BIN_DEST"
 fi
+# The submission page and the word lists it serves are SwiftPM resource folders that must sit
+# next to the executable; without them the relay runs but answers 404 at /.
+for res in "$(dirname "$binary")"/SealRelay_SealRelay.resources "$(dirname "$binary")"/SealRelay_SealCore.resources; do
+    [ -d "$res" ] || { echo "install.sh: $res is missing; the relay will run without its submission page" >&2; continue; }
+    dest="$(dirname "$BIN_DEST")/$(basename "$res")"
+    rm -rf "$dest.new"
+    cp -R "$res" "$dest.new"
+    chown -R root:root "$dest.new"
+    chmod -R u=rwX,go=rX "$dest.new"
+    rm -rf "$dest"
+    mv "$dest.new" "$dest"
+    changed=yes
+done
 # Does it start at all (loader, libraries, CPU)? 126/127 mean it could not be executed.
 rc=0
 "$BIN_DEST" --help >/dev/null 2>&1 || rc=$?

@@ -34,6 +34,7 @@ extension RelayConfig {
             case "tls_certificate": config.tlsCertificate = value
             case "tls_key": config.tlsKey = value
             case "bundle": config.bundle = value
+            case "organisation_fingerprint": config.organisationFingerprint = value.isEmpty ? nil : value
             case "credential": config.credentials.append(value)
             case "spool": config.spool = value
             case "max_envelope_bytes": config.maxEnvelopeBytes = try int()
@@ -73,6 +74,10 @@ extension RelayConfig {
             "",
             "# The organisation-signed recipient bundle served at /v1/bundle.",
             "bundle = \(bundle)",
+            "# The organisation's fingerprint (hex SHA-256 of its signing key), as published by the",
+            "# organisation. The submission page shows it and encrypts only to a bundle it signed;",
+            "# the relay refuses to start if bundle.json is signed by a different key.",
+            organisationFingerprint.map { "organisation_fingerprint = \($0)" } ?? "# organisation_fingerprint = HEX",
             "# Reviewer fetch credentials (NAME.fetch.pub), one line each. NAME must match the",
             "# reviewer's name in the bundle.",
         ]

@@ -14,6 +14,12 @@ public struct RelayConfig: Sendable {
     public var tlsCertificate: String
     public var tlsKey: String
     public var bundle: String
+    /// Hex SHA-256 of the organisation's signing key, as the operator states it. The
+    /// submission page shows it (so a source can compare it with the one the organisation
+    /// publishes elsewhere) and pins the bundle to it; the relay refuses to start if the
+    /// bundle it serves is signed by another key. Nil in configs older than the page: the
+    /// bundle's own key is used then, which is what `sealrelayd init` writes anyway.
+    public var organisationFingerprint: String?
     public var credentials: [String]
     public var spool: String
     public var maxEnvelopeBytes: Int
@@ -31,7 +37,7 @@ public struct RelayConfig: Sendable {
     public static let defaults = RelayConfig(
         directory: ".", listen: HostPort(host: "0.0.0.0", port: 8443), onionListen: nil,
         adminListen: HostPort(host: "127.0.0.1", port: 9443), hostname: "localhost",
-        tlsCertificate: "tls/cert.pem", tlsKey: "tls/key.pem", bundle: "bundle.json", credentials: [],
+        tlsCertificate: "tls/cert.pem", tlsKey: "tls/key.pem", bundle: "bundle.json", organisationFingerprint: nil, credentials: [],
         spool: "spool", maxEnvelopeBytes: 2 << 30, maxSpoolBytes: 20 << 30, maxEnvelopes: 100_000,
         expiryDays: 30, expiryJitterDays: 7, signatureWindowSeconds: 120, maxConnections: 1024,
         idleTimeoutSeconds: 60, requestHeadTimeoutSeconds: 20, logLevel: "notice")
@@ -57,6 +63,9 @@ public struct RelayConfig: Sendable {
         // timestamps that is a record of when clients came.
         guard ["notice", "info", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigError("log_level must be notice, info, warning, error or critical: lower levels log connection times")
+        }
+        if let fp = organisationFingerprint, Fingerprint(hex: fp) == nil {
+            throw ConfigError("organisation_fingerprint must be 64 hex characters (the output of `seal fingerprint org.pub`)")
         }
         guard maxConnections > 0, idleTimeoutSeconds > 0, requestHeadTimeoutSeconds > 0 else { throw ConfigError("connection limits must be positive") }
     }

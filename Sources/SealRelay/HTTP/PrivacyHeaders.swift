@@ -2,11 +2,13 @@ import HTTPTypes
 import Hummingbird
 
 /// Response headers every public answer carries (DESIGN §7): nothing cached, no referrer
-/// sent onwards, nothing loaded from anywhere else, no way to frame the page.
+/// sent onwards, nothing loaded from anywhere else, no way to frame the page. The same CSP
+/// covers the submission page: no inline script or style, and `form-action 'none'` because
+/// no form on the page ever submits: the page only sends ciphertext, by script.
 struct PrivacyHeaders<Context: RequestContext>: RouterMiddleware {
     static var contentSecurityPolicy: String {
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; "
-            + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+            + "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

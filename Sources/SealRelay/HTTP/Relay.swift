@@ -20,6 +20,8 @@ public struct Relay: Sendable {
     public let metrics = RelayMetrics()
     let credentials: [String: ReviewerCredential]
     let tlsContext: NIOSSLContext
+    /// Nil when the page's files were not installed beside the executable.
+    let web: WebRoutes?
     let logger: Logger
 
     public init(config: RelayConfig, logger: Logger) throws {
@@ -28,6 +30,18 @@ public struct Relay: Sendable {
         self.logger = logger
         let bundleBytes = try InputFile.readAll(path: config.path(config.bundle), limit: 1 << 20)
         self.bundle = try RecipientBundle.verifySelfSigned(bundleBytes)
+        // The page pins this fingerprint; a relay serving a bundle the stated organisation did
+        // not sign would only make every browser refuse it, so it is an error at start-up.
+        let organisation = bundle.organisation.fingerprint
+        if let stated = config.organisationFingerprint {
+            guard let pinned = Fingerprint(hex: stated), pinned == organisation else {
+                throw ConfigError("organisation_fingerprint in the config does not match the key that signed \(config.bundle)")
+            }
+        }
+        self.web = try WebRoutes.installed(organisationFingerprint: organisation)
+        if web == nil {
+            logger.notice("submission page not installed: copy SealRelay_SealRelay.resources and SealRelay_SealCore.resources next to the sealrelayd executable; GET / answers 404 until then")
+        }
         self.credentials = try ReviewerCredential.load(paths: config.credentials.map(config.path), bundle: bundle)
         self.tlsContext = try HardenedTLS.makeContext(certificatePath: config.path(config.tlsCertificate),
                                                       keyPath: config.path(config.tlsKey))
@@ -49,6 +63,7 @@ public struct Relay: Sendable {
     func publicRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: PrivacyHeaders())
+        web?.register(on: router)
         let intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool)
         let fileIO = FileIO()
         PublicRoutes(bundle: bundle, intake: intake, metrics: metrics).register(on: router)

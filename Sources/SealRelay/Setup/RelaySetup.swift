@@ -52,6 +52,7 @@ public enum RelaySetup {
         config.hostname = o.hostname
         config.onionListen = o.onionListen
         config.adminListen = o.adminListen
+        config.organisationFingerprint = bundle.organisation.fingerprint.hex
         try FileSystem.makePrivateDirectory("\(dir)/credentials")
         for path in o.credentialPaths {
             let key = try VerifyingKey.read(path: path, organisation: false)

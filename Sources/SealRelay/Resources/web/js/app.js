@@ -1,0 +1,349 @@
+// The submission page: what `seal submit` and `seal check` do, on the source's device.
+// Plaintext never leaves this page: the only uploads are envelopes sealed here.
+
+import * as i18n from './i18n.js';
+import { say, t } from './i18n.js';
+import { hasX25519, b64url, openEnvelope, SealError } from './crypto.js';
+import { verifyBundle, digitGroups } from './bundle.js';
+import { Codename, loadWordlists, LANGUAGES } from './codename.js';
+import { scrub, sniff, ScrubError } from './scrub.js';
+import { sealReport, parseReport } from './report.js';
+import * as relay from './relay.js';
+import { fromHex } from './crypto.js';
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  bundle: null,
+  codename: null,
+  followup: false,
+  files: [], // { file, name, type, blob, removed, refused, unscrubbed }
+  confirm: [0, 1],
+  step: 'start',
+};
+
+function showStep(name) {
+  for (const s of document.querySelectorAll('.step')) s.hidden = s.id !== `step-${name}`;
+  state.step = name;
+  say($('alert'), '');
+  const h = document.querySelector(`#step-${name} h1`);
+  if (h) h.focus();
+}
+
+function alertError(key, params) {
+  say($('alert'), key, params);
+}
+
+function errorKey(e, prefix) {
+  const code = e instanceof SealError || e instanceof ScrubError ? e.code : 'unexpected';
+  const key = `${prefix}.${code}`;
+  return t(key) === key ? `${prefix}.unexpected` : key;
+}
+
+// ---- start: fingerprint and bundle ------------------------------------------------
+
+function organisationFingerprint() {
+  const meta = document.querySelector('meta[name="seal-organisation-fingerprint"]');
+  const fp = meta ? meta.content : '';
+  return /^[0-9a-f]{64}$/.test(fp) ? fp : null;
+}
+
+async function loadBundle() {
+  const fp = organisationFingerprint();
+  if (!fp) {
+    say($('bundle-status'), 'bundle.noFingerprint');
+    return;
+  }
+  $('fp-hex').textContent = fp.match(/.{4}/g).join(' ');
+  $('fp-digits').textContent = digitGroups(fromHex(fp));
+  say($('bundle-status'), 'bundle.checking');
+  try {
+    state.bundle = await verifyBundle(await relay.fetchBundle(), fp);
+    const { reviewers, skipped, notAfter } = state.bundle;
+    say($('bundle-status'), skipped ? 'bundle.ok_partial' : 'bundle.ok', { count: reviewers.length, skipped, date: notAfter });
+    $('btn-new').disabled = false;
+  } catch (e) {
+    if (e.code === 'noEd25519') return showUnsupported();
+    say($('bundle-status'), errorKey(e, 'bundle'));
+    alertError(errorKey(e, 'bundle'));
+  }
+}
+
+function showUnsupported() {
+  showStep('unsupported');
+}
+
+// ---- compose ----------------------------------------------------------------------
+
+function startCompose(followup) {
+  state.followup = followup;
+  state.files = [];
+  $('files').value = '';
+  $('message').value = '';
+  $('send-unclean').checked = false;
+  renderFiles();
+  say($('compose-title'), followup ? 'compose.title_followup' : 'compose.title');
+  $('compose-followup').hidden = !followup;
+  showStep('compose');
+}
+
+async function prepareFile(file) {
+  const entry = { file, name: file.name.split(/[/\\]/).pop() || 'file', type: file.type || 'application/octet-stream',
+    blob: file, removed: [], refused: null, unscrubbed: false };
+  const head = new Uint8Array(await file.slice(0, 16).arrayBuffer());
+  if (!sniff(head)) {
+    entry.refused = 'notImage';
+    return entry;
+  }
+  try {
+    await i18n.load('en'); // the reviewer reads what was removed in English
+    const r = scrub(new Uint8Array(await file.arrayBuffer()));
+    entry.blob = new Blob(r.parts, { type: r.type });
+    entry.type = r.type;
+    entry.codes = r.removed;
+    entry.removed = r.removed.map((c) => t(`removed.${c}`, {}, 'en'));
+  } catch (e) {
+    entry.refused = e instanceof ScrubError ? e.code : 'malformed';
+  }
+  return entry;
+}
+
+async function onFilesChosen() {
+  const chosen = Array.from($('files').files);
+  say($('alert'), '');
+  state.files = [];
+  renderFiles();
+  for (const f of chosen) state.files.push(await prepareFile(f));
+  renderFiles();
+}
+
+function renderFiles() {
+  const list = $('file-list');
+  list.textContent = '';
+  for (const f of state.files) {
+    const li = document.createElement('li');
+    const name = document.createElement('strong');
+    name.textContent = f.name;
+    const note = document.createElement('span');
+    if (f.refused) {
+      li.className = 'refused';
+      say(note, `file.refused.${f.refused === 'notImage' ? 'notImage' : 'damaged'}`);
+    } else if (f.codes && f.codes.length) {
+      say(note, 'file.cleaned', { items: f.codes.map((c) => t(`removed.${c}`)).join(', ') });
+    } else {
+      say(note, 'file.clean');
+    }
+    li.append(name, ' ', note);
+    list.append(li);
+  }
+  $('unclean-box').hidden = !state.files.some((f) => f.refused);
+  // Until the relay takes uploads in parts, the encrypted copy waits in the browser's memory
+  // (or its disk cache) until it is sent: say so before a phone runs out of memory.
+  const total = state.files.reduce((n, f) => n + f.blob.size, 0);
+  $('large-hint').hidden = total < LARGE_UPLOAD;
+  if (total >= LARGE_UPLOAD) say($('large-hint'), 'compose.large_hint', { size: Math.round(total / 1048576) });
+}
+
+const LARGE_UPLOAD = 100 * 1048576;
+
+function onCompose(ev) {
+  ev.preventDefault();
+  const message = $('message').value;
+  if (!message.trim() && state.files.length === 0) return alertError('compose.error.empty');
+  if (state.files.some((f) => f.refused) && !$('send-unclean').checked) return alertError('compose.error.unclean');
+  for (const f of state.files) f.unscrubbed = Boolean(f.refused);
+  if (state.followup) return send();
+  return showCodename();
+}
+
+// ---- codename ---------------------------------------------------------------------
+
+async function showCodename() {
+  try {
+    await loadWordlists([LANGUAGES[i18n.language()]]);
+  } catch (_) {
+    return alertError('codename.error.wordlists');
+  }
+  if (!state.codename) state.codename = await Codename.generate();
+  const a = Math.floor(crypto.getRandomValues(new Uint32Array(1))[0] / 2 ** 32 * 12);
+  let b = Math.floor(crypto.getRandomValues(new Uint32Array(1))[0] / 2 ** 32 * 11);
+  if (b >= a) b += 1;
+  state.confirm = [Math.min(a, b), Math.max(a, b)];
+  $('confirm-a').value = '';
+  $('confirm-b').value = '';
+  renderCodename();
+  showStep('codename');
+}
+
+function renderCodename() {
+  if (!state.codename) return;
+  const ol = $('codename-words');
+  ol.textContent = '';
+  ol.setAttribute('aria-label', t('codename.list_label'));
+  ol.lang = document.documentElement.lang;
+  for (const w of state.codename.words(i18n.language())) {
+    const li = document.createElement('li');
+    li.textContent = w;
+    ol.append(li);
+  }
+  say($('confirm-a-label'), 'codename.word_n', { n: state.confirm[0] + 1 });
+  say($('confirm-b-label'), 'codename.word_n', { n: state.confirm[1] + 1 });
+}
+
+const norm = (s) => s.normalize('NFKD').toLowerCase().replace(/\s+/g, '');
+
+function onConfirm(ev) {
+  ev.preventDefault();
+  const words = state.codename.words(i18n.language());
+  const ok = [['confirm-a', 0], ['confirm-b', 1]].every(([id, k]) => norm($(id).value) === norm(words[state.confirm[k]]));
+  if (!ok) return alertError('codename.error.mismatch');
+  return send();
+}
+
+// ---- sending ----------------------------------------------------------------------
+
+async function send() {
+  showStep('sending');
+  $('btn-retry').hidden = true;
+  $('progress-encrypt').value = 0;
+  $('progress-upload').value = 0;
+  say($('sending-status'), 'sending.encrypting_status');
+  try {
+    if (!state.bundle) throw new SealError('noBundle');
+    const secrets = await state.codename.secrets();
+    const { blob } = await sealReport({
+      message: $('message').value,
+      files: state.files,
+      reply: { key: b64url(secrets.replyKey.publicKey), mailbox: secrets.mailboxId },
+      thread: secrets.thread,
+      recipients: state.bundle.reviewers,
+      bundleId: state.bundle.id,
+      onProgress: (done, total) => { $('progress-encrypt').value = done / total; },
+    });
+    say($('sending-status'), 'sending.uploading_status');
+    const receipt = await relay.upload('/v1/reports', blob, (done, total) => { $('progress-upload').value = done / total; });
+    $('progress-upload').value = 1;
+    $('receipt').textContent = receipt;
+    // Sent: nothing of the report needs to stay in this tab.
+    $('message').value = '';
+    $('files').value = '';
+    state.files = [];
+    renderFiles();
+    showStep('done');
+  } catch (e) {
+    say($('sending-status'), errorKey(e, 'sending.error'));
+    alertError(errorKey(e, 'sending.error'));
+    $('btn-retry').hidden = false;
+  }
+}
+
+// ---- returning source: mailbox ----------------------------------------------------
+
+async function onEnter(ev) {
+  ev.preventDefault();
+  try {
+    state.codename = await Codename.parse($('codename-input').value);
+  } catch (e) {
+    const params = { count: e.count, position: e.position };
+    if (e.code === 'unknownWord' && e.suggestions && e.suggestions.length) {
+      return alertError('codename.error.unknownWord_suggest', { ...params, words: e.suggestions.join(', ') });
+    }
+    return alertError(errorKey(e, 'codename.error'), params);
+  }
+  $('codename-input').value = '';
+  return openMailbox();
+}
+
+async function openMailbox() {
+  showStep('mailbox');
+  const list = $('reply-list');
+  list.textContent = '';
+  say($('mailbox-status'), 'mailbox.loading');
+  try {
+    const secrets = await state.codename.secrets();
+    const replies = await relay.listMailbox(secrets.mailboxSecret);
+    let shown = 0, failed = 0;
+    for (const r of replies) {
+      try {
+        const data = await relay.fetchReply(secrets.mailboxSecret, r.id);
+        const { plaintext } = await openEnvelope(secrets.replyKey, data);
+        const { manifest, files } = await parseReport(plaintext);
+        if (manifest.kind !== 'reply') throw new SealError('malformedReport');
+        list.append(renderReply(manifest, files));
+        shown += 1;
+      } catch (_) {
+        failed += 1;
+      }
+    }
+    say($('mailbox-status'), shown ? 'mailbox.count' : 'mailbox.empty', { count: shown });
+    if (failed) alertError('mailbox.error.unreadable', { count: failed });
+  } catch (e) {
+    say($('mailbox-status'), 'mailbox.error.network');
+    alertError('mailbox.error.network');
+  }
+}
+
+function renderReply(manifest, files) {
+  const li = document.createElement('li');
+  const text = document.createElement('p');
+  text.className = 'reply-text';
+  text.textContent = manifest.message;
+  li.append(text);
+  for (const f of files) {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([f.bytes], { type: 'application/octet-stream' }));
+    a.download = f.name.replace(/[\u0000-\u001f\u007f/\\]/g, '_').replace(/^\.+/, '') || 'file';
+    a.textContent = a.download;
+    const p = document.createElement('p');
+    p.append(a);
+    li.append(p);
+  }
+  return li;
+}
+
+function leave() {
+  state.codename = null;
+  state.files = [];
+  $('message').value = '';
+  $('reply-list').textContent = '';
+  showStep('start');
+}
+
+// ---- start-up ---------------------------------------------------------------------
+
+async function main() {
+  const lang = i18n.preferredLanguage();
+  await i18n.setLanguage(lang);
+  $('lang-select').value = lang;
+  $('app').hidden = false;
+  $('lang-select').addEventListener('change', async (e) => {
+    await i18n.setLanguage(e.target.value);
+    if (state.step === 'codename') {
+      try {
+        await loadWordlists([LANGUAGES[e.target.value]]);
+      } catch (_) {
+        alertError('codename.error.wordlists');
+      }
+      renderCodename();
+    }
+    renderFiles();
+  });
+  if (!window.isSecureContext || !(await hasX25519())) return showUnsupported();
+  $('btn-new').addEventListener('click', () => { state.codename = null; startCompose(false); });
+  $('btn-have').addEventListener('click', () => showStep('enter'));
+  $('files').addEventListener('change', onFilesChosen);
+  $('compose-form').addEventListener('submit', onCompose);
+  $('btn-compose-back').addEventListener('click', () => (state.followup ? showStep('mailbox') : showStep('start')));
+  $('confirm-form').addEventListener('submit', onConfirm);
+  $('btn-codename-back').addEventListener('click', () => showStep('compose'));
+  $('btn-retry').addEventListener('click', send);
+  $('btn-done-mailbox').addEventListener('click', openMailbox);
+  $('enter-form').addEventListener('submit', onEnter);
+  $('btn-enter-back').addEventListener('click', () => showStep('start'));
+  $('btn-followup').addEventListener('click', () => startCompose(true));
+  $('btn-mailbox-refresh').addEventListener('click', openMailbox);
+  $('btn-mailbox-leave').addEventListener('click', leave);
+  showStep('start');
+  await loadBundle();
+}
+
+main();

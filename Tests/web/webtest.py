@@ -1,0 +1,241 @@
+"""Shared machinery of the real-browser tests of the submission page (issue 7): Debian's chromium and chromedriver,
+driven headless by Selenium, against a real `sealrelayd` process on loopback HTTPS.
+
+The relay's self-signed certificate is trusted by pinning its public key
+(--ignore-certificate-errors-spki-list), not by turning verification off, so the page runs
+in a secure context exactly as it would behind a real certificate.
+
+Needs SEAL_BIN and SEALRELAYD_BIN (set by `make test`). A missing tool is a failure, not a
+skip: a browser suite that silently skips proves nothing. Screenshots of every step, at a
+360 px wide viewport in each language, go to .artifacts/screenshots/ (git-ignored).
+"""
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+REPO = Path(__file__).resolve().parents[2]
+SEAL = os.environ.get("SEAL_BIN", "")
+SEALRELAYD = os.environ.get("SEALRELAYD_BIN", "")
+SCREENSHOTS = REPO / ".artifacts" / "screenshots"
+VECTORS = REPO / "Tests" / "SealCoreTests" / "Vectors"
+
+
+def require_binary(path: str, name: str) -> str:
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail(f"{name} is not set to the built binary (make test sets it)")
+    return path
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed; the browser tests need it (see .ci/run)")
+    return path
+
+
+def run(*args, cwd=None, check=True, timeout=120, env=None) -> subprocess.CompletedProcess:
+    r = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                       stdin=subprocess.DEVNULL, env=env)
+    if check and r.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, args))} exited {r.returncode}:\n{r.stdout}\n{r.stderr}")
+    return r
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class World:
+    """An organisation, reviewer alice (decryption key and fetch credential), a signed
+    bundle, and a running relay serving the page."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.seal_env = dict(os.environ, SEAL_STATE_DIR=str(root / "seal-state"))
+        self.seal("org", "keygen", "--out", "org", "--no-passphrase")
+        self.seal("keygen", "--name", "alice", "--out", "rev", "--no-passphrase")
+        self.seal("credential", "new", "--name", "alice", "--out", "rev")
+        self.seal("org", "bundle", "--org-key", "org/org.seckey", "--reviewer", "rev/alice.pub",
+                  "--relay-url", "https://127.0.0.1", "--out", "bundle.json")
+        out = self.seal("fingerprint", "org/org.pub").stdout
+        self.fingerprint = next(line.split()[1] for line in out.splitlines() if line.startswith("hex:"))
+        run(require_binary(SEALRELAYD, "SEALRELAYD_BIN"), "init", "--dir", root / "relay", "--bundle", root / "bundle.json",
+            "--reviewer-credential", root / "rev" / "alice.fetch.pub", "--listen", "127.0.0.1:0", "--hostname", "127.0.0.1")
+        conf = root / "relay" / "relay.conf"
+        self.admin_port = free_port()
+        conf.write_text(re.sub(r"(?m)^admin_listen = .*$", f"admin_listen = 127.0.0.1:{self.admin_port}", conf.read_text()))
+        self.config_text = conf.read_text()
+        self.cert = root / "relay" / "tls" / "cert.pem"
+        self.log = open(root / "relay.log", "w+")
+        self.process = subprocess.Popen([SEALRELAYD, "run", "--config", str(conf)], stdout=self.log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        self.port = None
+        while time.time() < deadline and self.port is None:
+            self.log.seek(0)
+            m = re.search(r"relay listening port=(\d+)", self.log.read())
+            if m:
+                self.port = int(m.group(1))
+            elif self.process.poll() is not None:
+                self.log.seek(0)
+                raise AssertionError(f"sealrelayd exited: {self.log.read()}")
+            else:
+                time.sleep(0.05)
+        assert self.port, "sealrelayd did not start"
+        self.base = f"https://127.0.0.1:{self.port}"
+        cert = x509.load_pem_x509_certificate(self.cert.read_bytes())
+        spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        self.spki_hash = base64.b64encode(hashlib.sha256(spki).digest()).decode()
+
+    def seal(self, *args, check=True, cwd=None):
+        return run(require_binary(SEAL, "SEAL_BIN"), *args, cwd=cwd or self.root, check=check, env=self.seal_env)
+
+    def metrics(self) -> dict:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}/metrics", timeout=10).read().decode()
+        out = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                out[name] = float(value)
+        return out
+
+    def spool_files(self) -> list:
+        return sorted(str(p) for p in (self.root / "relay" / "spool").rglob("*") if p.is_file())
+
+    def fetch_and_open(self, name: str) -> Path:
+        """seal fetch + seal open into a new folder; returns it."""
+        self.seal("fetch", "--relay", self.base, "--credential", "rev/alice.fetch.seckey", "--ca", self.cert,
+                  "--out", f"inbox-{name}")
+        self.seal("open", "--key", "rev/alice.seckey", "--out", f"opened-{name}", f"inbox-{name}")
+        return self.root / f"opened-{name}"
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def make_driver(world: World, lang: str = "en", javascript: bool = True) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = require_tool("chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                f"--ignore-certificate-errors-spki-list={world.spki_hash}", f"--lang={lang}", "--window-size=360,900"):
+        options.add_argument(arg)
+    prefs = {"intl.accept_languages": lang}
+    if not javascript:
+        prefs["profile.managed_default_content_settings.javascript"] = 2
+    options.add_experimental_option("prefs", prefs)
+    # The DevTools network log, so tests can see every request the page made.
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(require_tool("chromedriver")), options=options)
+    # A 360 px phone screen, whatever the smallest window the platform allows.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 360, "height": 900, "deviceScaleFactor": 1, "mobile": True})
+    driver.set_script_timeout(120)
+    return driver
+
+
+def requests_made(driver) -> list:
+    """(method, url) of every request the page sent since the last call."""
+    out = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            request = message["params"]["request"]
+            out.append((request["method"], request["url"]))
+    return out
+
+
+def wait_visible(driver, element_id, timeout=60):
+    return WebDriverWait(driver, timeout).until(EC.visibility_of_element_located((By.ID, element_id)))
+
+
+def wait_text(driver, element_id, pattern, timeout=60):
+    """Waits until the element's text matches the regular expression; returns the text."""
+    rx = re.compile(pattern)
+
+    def check(d):
+        el = d.find_element(By.ID, element_id)
+        return el.text if rx.search(el.text) else False
+
+    return WebDriverWait(driver, timeout).until(check)
+
+
+def screenshot(driver, lang: str, step: str):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # The whole page, not just the first screen: set the viewport to the content height.
+    height = driver.execute_script("return Math.max(document.body.scrollHeight, 600)")
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 360, "height": int(height), "deviceScaleFactor": 1, "mobile": True})
+    driver.save_screenshot(str(SCREENSHOTS / f"{lang}-{step}.png"))
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 360, "height": 900, "deviceScaleFactor": 1, "mobile": True})
+
+
+def load_module(driver, world, script: str, *args):
+    """Runs `script` (an async function body with the page's modules imported as C, R, K,
+    S, B, H) in the page's origin; returns what it returns. Exceptions come back as
+    {"error": code}."""
+    driver.get(world.base + "/")
+    wait_visible(driver, "step-start")
+    wrapper = """
+    const done = arguments[arguments.length - 1];
+    const args = Array.from(arguments).slice(0, -1);
+    (async () => {
+      const C = await import('/js/crypto.js');
+      const R = await import('/js/report.js');
+      const K = await import('/js/codename.js');
+      const S = await import('/js/scrub.js');
+      const B = await import('/js/bundle.js');
+      const H = await import('/js/sha256.js');
+      %s
+    })().then(done, (e) => done({ error: e && (e.code || String(e)) }));
+    """ % script
+    return driver.execute_async_script(wrapper, *args)
+
+
+# Fixtures. Tests/web has no conftest.py: pytest keeps one module named "conftest" at a
+# time, and Tests/scrub's test modules import theirs by that name in the same run. Each test
+# module imports these instead, and so gets its own relay (module scope).
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    w = World(tmp_path_factory.mktemp("web"))
+    yield w
+    w.stop()
+
+
+@pytest.fixture
+def browser(world):
+    drivers = []
+
+    def open_browser(lang="en", javascript=True):
+        d = make_driver(world, lang, javascript)
+        drivers.append(d)
+        return d
+
+    yield open_browser
+    for d in drivers:
+        d.quit()

@@ -347,7 +347,6 @@ def corrupt_cases(work, tagged_jpeg):
         "png-cut.png": png[:len(png) // 2],
         "png-huge-chunk.png": png[:8] + b"\x7f\xff\xff\xf0" + png[12:],
         "png-over-limit.png": png[:8] + b"\xff\xff\xff\xff" + png[12:],
-        "png-no-iend.png": png[:-12],
         "webp-riff-too-big.webp": webp[:4] + (len(webp) * 2).to_bytes(4, "little") + webp[8:],
         "webp-chunk-past-end.webp": webp[:16] + b"\xff\xff\xff\x7f" + webp[20:],
     }
@@ -364,6 +363,17 @@ def test_malformed_files_are_refused_with_one_line_and_no_output(work, tagged_jp
         assert len(warnings_of(r)) == 1 and r.stderr.startswith("seal: "), f"{name}: {r.stderr!r}"
         assert not out.exists(), name
     assert not list(work.glob(".*partial")), "a temporary file was left behind"
+
+
+def test_png_that_stops_after_its_image_data_gets_its_end_marker_back(work):
+    """Old LibreOffice wrote PNGs without the IEND chunk (Debian's templates hold some)."""
+    png = base_image(work / "p.png")
+    cut = work / "no-iend.png"
+    cut.write_bytes(png.read_bytes()[:-12])
+    r, out = scrub(cut)
+    assert "missing end-of-image marker (added)" in removed_items(r)
+    assert out.read_bytes().endswith(b"IEND\xaeB`\x82")
+    assert pixels(out) == pixels(png)
 
 
 def test_truncated_heic_is_refused(tagged_heic):

@@ -40,18 +40,18 @@ struct ODFCleaner {
         for part in c.package.parts {
             switch plan[part] ?? .drop("") {
             case .mimetype:
+                // ODF readers find the type at a fixed offset: first entry, uncompressed.
                 try c.write(part, c.package.read(part), stored: true)
             case .manifest:
                 try c.rewrite(part, rules: Self.manifestRules(dropping: dropped))
             case .meta:
-                try c.survey(part, rules: Self.metaSurvey)
-                try c.write(part, Array(Self.neutralMeta(version: version).utf8))
+                try c.replace(part, surveyedWith: Self.metaSurvey, by: Self.neutralMeta(version: version))
             case .content:
                 try c.rewrite(part, rules: Self.contentRules(pseudonyms: c.pseudonyms, parts: Set(c.package.parts)))
             case .media:
                 try c.media(part)
             case .keep:
-                try c.write(part, c.package.read(part))
+                try c.keep(part)
             case .drop(let words):
                 c.note(words)
             }

@@ -61,15 +61,13 @@ struct OOXMLCleaner {
                 let notes = contentTypes.type(of: part)?.hasSuffix("spreadsheetml.comments+xml") ?? false
                 try c.rewrite(part, rules: OOXMLRules.rules(pseudonyms: c.pseudonyms, lostIDs: lostIDs[part] ?? [], excelNotes: notes))
             case .coreProperties:
-                try c.survey(part, rules: OOXMLRules.coreProperties)
-                try c.write(part, Array(OOXMLRules.neutralCore.utf8))
+                try c.replace(part, surveyedWith: OOXMLRules.coreProperties, by: OOXMLRules.neutralCore)
             case .appProperties:
-                try c.survey(part, rules: OOXMLRules.appProperties)
-                try c.write(part, Array(OOXMLRules.neutralApp.utf8))
+                try c.replace(part, surveyedWith: OOXMLRules.appProperties, by: OOXMLRules.neutralApp)
             case .media:
                 try c.media(part)
             case .keep:
-                try c.write(part, c.package.read(part))
+                try c.keep(part)
             case .drop(let words):
                 c.note(words)
             }

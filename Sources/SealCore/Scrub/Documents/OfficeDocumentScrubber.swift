@@ -89,9 +89,15 @@ final class DocumentCleaning {
         try write(part, result.bytes)
     }
 
-    /// Reads an XML part only to learn what it held (for parts replaced by neutral ones).
-    func survey(_ part: String, rules: XMLRules) throws {
-        note(try XMLRewriter.rewrite(package.read(part), part: part, rules: rules).findings)
+    /// Replaces a property part by a neutral one, reporting what the original held: `survey`
+    /// names each property that had a value.
+    func replace(_ part: String, surveyedWith survey: XMLRules, by neutral: String) throws {
+        note(try XMLRewriter.rewrite(package.read(part), part: part, rules: survey).findings)
+        try write(part, Array(neutral.utf8))
+    }
+
+    func keep(_ part: String) throws {
+        try write(part, package.read(part))
     }
 
     func finish() throws -> Result {

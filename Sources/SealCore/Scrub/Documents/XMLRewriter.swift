@@ -110,38 +110,41 @@ enum XMLRewriter {
     ]
 
     static func escapeText(_ s: String, into out: inout [UInt8]) {
-        let utf8 = s.utf8
-        if !utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == 0x0D }) {
-            out.append(contentsOf: utf8)
-            return
-        }
-        for byte in utf8 {
+        escape(s, into: &out) { byte in
             switch byte {
-            case UInt8(ascii: "&"): out += Array("&amp;".utf8)
-            case UInt8(ascii: "<"): out += Array("&lt;".utf8)
-            case UInt8(ascii: ">"): out += Array("&gt;".utf8)
-            case 0x0D: out += Array("&#13;".utf8)
-            default: out.append(byte)
+            case UInt8(ascii: "&"): return "&amp;"
+            case UInt8(ascii: "<"): return "&lt;"
+            case UInt8(ascii: ">"): return "&gt;"
+            case 0x0D: return "&#13;"  // a bare CR would be read back as a line feed
+            default: return nil
             }
         }
     }
 
+    /// Tabs and line breaks are written as references, or a reader would fold them to spaces.
     static func escapeAttribute(_ s: String, into out: inout [UInt8]) {
+        escape(s, into: &out) { byte in
+            switch byte {
+            case UInt8(ascii: "&"): return "&amp;"
+            case UInt8(ascii: "<"): return "&lt;"
+            case UInt8(ascii: "\""): return "&quot;"
+            case 0x09: return "&#9;"
+            case 0x0A: return "&#10;"
+            case 0x0D: return "&#13;"
+            default: return nil
+            }
+        }
+    }
+
+    private static func escape(_ s: String, into out: inout [UInt8], _ entity: (UInt8) -> String?) {
         let utf8 = s.utf8
-        if !utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "\"") || $0 < 0x20 }) {
+        // Most text needs no escaping and is copied in one go.
+        guard utf8.contains(where: { entity($0) != nil }) else {
             out.append(contentsOf: utf8)
             return
         }
         for byte in utf8 {
-            switch byte {
-            case UInt8(ascii: "&"): out += Array("&amp;".utf8)
-            case UInt8(ascii: "<"): out += Array("&lt;".utf8)
-            case UInt8(ascii: "\""): out += Array("&quot;".utf8)
-            case 0x09: out += Array("&#9;".utf8)
-            case 0x0A: out += Array("&#10;".utf8)
-            case 0x0D: out += Array("&#13;".utf8)
-            default: out.append(byte)
-            }
+            if let replacement = entity(byte) { out.append(contentsOf: replacement.utf8) } else { out.append(byte) }
         }
     }
 }

@@ -29,10 +29,16 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
+        .systemLibrary(
+            name: "CQPDF",
+            pkgConfig: "libqpdf",
+            providers: [.apt(["libqpdf-dev"])]
+        ),
         .target(
             name: "SealCore",
             dependencies: [
                 "CSodium",
+                "CQPDF",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Codename/Wordlists")]

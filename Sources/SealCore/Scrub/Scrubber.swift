@@ -28,6 +28,7 @@ public enum Scrubbers {
         PNGScrubber(),
         WebPScrubber(),
         HEIFScrubber(),
+        PDFScrubber(),
     ]
 
     public static func scrubber(for type: ContentType) -> (any Scrubber)? {

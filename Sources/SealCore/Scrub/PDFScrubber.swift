@@ -122,7 +122,7 @@ private struct PDFPass {
             case "/ID":
                 // The ID pair stays the same across every copy and edit of a document, so
                 // it links the sent file to the author's copy.
-                findings.add("document IDs")
+                findings.add("document IDs", identifying: false)
             default:
                 findings.add("other trailer entries")
             }

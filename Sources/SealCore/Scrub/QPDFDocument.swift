@@ -49,6 +49,7 @@ final class QPDFDocument {
             throw FileError(description: "cannot read \(name)")
         }
         try check()
+        strict = true
     }
 
     deinit {
@@ -61,11 +62,25 @@ final class QPDFDocument {
 
     // MARK: Errors
 
+    /// Once the file is open, a warning is an error. While reading the cross-reference
+    /// table qpdf warns about harmless slips (a wrong object count) that many writers make;
+    /// after that, a warning means qpdf replaced something it could not read, a page's
+    /// content for instance, with nothing, and a "cleaned" copy would silently lose it.
+    private var strict = false
+
     /// Throws the pending qpdf error, if any, as one line about `name`. Warnings are
     /// drained as they come so a file built to raise millions of them cannot grow memory.
     func check() throws {
-        while qpdf_more_warnings(data) != QPDF_FALSE { _ = qpdf_next_warning(data) }
-        guard qpdf_has_error(data) != QPDF_FALSE, let error = qpdf_get_error(data) else { return }
+        var warning: String?
+        while qpdf_more_warnings(data) != QPDF_FALSE {
+            if let w = qpdf_next_warning(data), strict, warning == nil {
+                warning = qpdf_get_error_message_detail(data, w).map { String(cString: $0) }
+            }
+        }
+        guard qpdf_has_error(data) != QPDF_FALSE, let error = qpdf_get_error(data) else {
+            if let warning { throw ScrubError.malformed(name: name, format: "PDF", reason: Self.oneLine(warning)) }
+            return
+        }
         let detail = Self.oneLine(qpdf_get_error_message_detail(data, error).map { String(cString: $0) } ?? "")
         switch qpdf_get_error_code(data, error) {
         case qpdf_e_password:

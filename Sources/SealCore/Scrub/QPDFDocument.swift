@@ -20,7 +20,7 @@ import Darwin
 final class QPDFDocument {
     typealias Handle = qpdf_oh
 
-    private var q: qpdf_data?
+    private let data: qpdf_data
     /// Kept alive for qpdf, which reads an in-memory PDF without copying it.
     private var buffer: UnsafeMutableRawBufferPointer?
     let name: String
@@ -29,7 +29,7 @@ final class QPDFDocument {
     init(_ input: InputFile, name: String) throws {
         self.name = name
         guard let q = qpdf_init() else { throw FileError(description: "cannot start qpdf for \(name)") }
-        self.q = q
+        self.data = q
         qpdf_silence_errors(q)
         qpdf_set_suppress_warnings(q, QPDF_TRUE)
         // A damaged file is refused, not reconstructed: what qpdf's recovery would rebuild
@@ -54,11 +54,10 @@ final class QPDFDocument {
 
     deinit {
         // qpdf_cleanup frees the document, every handle and every string qpdf returned.
+        var q: qpdf_data? = data
         qpdf_cleanup(&q)
         buffer?.deallocate()
     }
-
-    private var data: qpdf_data { q! }
 
     // MARK: Errors
 

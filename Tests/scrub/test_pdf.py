@@ -236,6 +236,31 @@ def test_embedded_file_is_removed(contract):
     assert "0 embedded files" in run("pdfdetach", "-list", out).stdout
 
 
+def test_file_attachment_annotation_is_removed_and_named(work):
+    from pypdf import PdfWriter
+    from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject,
+                               TextStringObject)
+    pdf = make_contract(work)
+    w = PdfWriter(clone_from=pdf)
+    data = DecodedStreamObject()
+    data.set_data(b"timesheet-of-kimcs")
+    data[NameObject("/Type")] = NameObject("/EmbeddedFile")
+    spec = DictionaryObject({NameObject("/Type"): NameObject("/Filespec"), NameObject("/F"): TextStringObject("hours.csv"),
+                             NameObject("/EF"): DictionaryObject({NameObject("/F"): w._add_object(data)})})
+    annot = DictionaryObject({NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/FileAttachment"),
+                              NameObject("/Rect"): ArrayObject([FloatObject(10), FloatObject(10), FloatObject(30), FloatObject(30)]),
+                              NameObject("/FS"): w._add_object(spec), NameObject("/T"): TextStringObject(ANNOTATOR)})
+    w.pages[1][NameObject("/Annots")] = ArrayObject([w._add_object(annot)])
+    attached = work / "attached.pdf"
+    with open(attached, "wb") as f:
+        w.write(f)
+    assert b"timesheet-of-kimcs" in expanded(attached)
+    r, out = scrub(attached)
+    assert 'attached file "hours.csv": send it as its own attachment' in removed_items(r), r.stdout
+    raw = expanded(out)
+    assert b"timesheet-of-kimcs" not in raw and b"/FileAttachment" not in raw
+
+
 def test_javascript_and_open_action_are_removed(contract):
     _, out = scrub(contract)
     raw = expanded(out)

@@ -74,12 +74,13 @@ for f in video.mp4 photo.jpg contract.pdf; do
     rm -f "seal-$f" "exif-$f"
     measure "seal scrub" "$SEAL" scrub "$f" --out "seal-$f"; s=$LAST
     measure "exiftool -all=" exiftool -all= -o "exif-$f" "$f"; e=$LAST
+    awk -v s="$s" -v e="$e" 'BEGIN { if (s > 0) printf "ratio exiftool/seal (time): %.2f\n", e / s }'
+    # exiftool only appends a revision to a PDF (the old one stays); qpdf rewrites it whole.
     if [ "$f" = contract.pdf ]; then
         rm -f "qpdf-$f"
         measure "qpdf --linearize" qpdf --linearize "$f" "qpdf-$f"; q=$LAST
         awk -v s="$s" -v q="$q" 'BEGIN { if (s > 0) printf "ratio qpdf/seal (time): %.2f\n", q / s }'
     fi
-    awk -v s="$s" -v e="$e" 'BEGIN { if (s > 0) printf "ratio exiftool/seal (time): %.2f\n", e / s }'
     left=$(exiftool -a -G1 -s -GPS:all -SerialNumber -Artist -Make -Model -Author -Creator "seal-$f" | wc -l)
     echo "identifying tags left after seal scrub (exiftool): $left"
 done

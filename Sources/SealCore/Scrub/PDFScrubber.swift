@@ -25,8 +25,11 @@ import Foundation
 struct PDFScrubber: Scrubber {
     var types: [ContentType] { [.pdf] }
 
-    /// The largest PDF accepted. qpdf keeps every object of the document in memory while
-    /// the walk runs, and cleaned JPEG images until the file is written; this bounds both.
+    /// The largest PDF accepted. Cleaned JPEG images stay in memory until the file is
+    /// written, so this bounds them. It does not bound qpdf's own memory: qpdf 11.3 holds
+    /// every parsed object (a few hundred bytes per array element) and inflates an object
+    /// stream whole, and its C API has no limit to set (Tests/scrub/test_pdf.py records
+    /// both as known limits).
     static let maxInputSize = 512 << 20
     /// Objects visited in one walk; real documents have thousands, a few have millions.
     static let maxObjects = 4_000_000

@@ -22,7 +22,7 @@ demo-offline: build
 $(PY):
 	python3 -m venv $(PYTHON_VENV)
 	$(PY) -m pip install --quiet 'cryptography>=46' 'pytest>=8' 'Pillow>=10.2' mutagen selenium \
-		python-docx openpyxl python-pptx
+		python-docx openpyxl python-pptx 'pypdf>=5' reportlab
 
 test: build $(PY)
 	$(SWIFT) test --skip-build

@@ -46,6 +46,13 @@ public final class InputFile {
 
     deinit { if fd >= 0 { close(fd) } }
 
+    /// For libraries that open files by name (qpdf): a path to this very open file, so the
+    /// library reads what was opened even if the name is replaced meanwhile. Nil in memory.
+    var descriptorPath: String? { fd >= 0 ? FileSystem.path(ofDescriptor: fd) : nil }
+
+    /// The bytes of an input held in memory; nil for a file on disk.
+    var bytesInMemory: [UInt8]? { memory }
+
     /// A second, independent reader over the same file, for scrubbers that take two passes.
     public func reopened() throws -> InputFile {
         if let memory { return InputFile(bytes: memory, name: path) }
@@ -208,6 +215,11 @@ public final class AtomicFile {
         if !committed { unlink(tempPath) }
     }
 
+    /// For libraries that write by file name (qpdf): a path to the open temporary file, so
+    /// the library writes into it and `commit()` still syncs and renames it. Nil in memory
+    /// or after commit.
+    var descriptorPath: String? { fd >= 0 && memory == nil ? FileSystem.path(ofDescriptor: fd) : nil }
+
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         if memory != nil {
             memory?.append(contentsOf: bytes)
@@ -268,6 +280,15 @@ public final class AtomicFile {
 }
 
 public enum FileSystem {
+    /// The name under which the kernel reopens an open descriptor.
+    static func path(ofDescriptor fd: Int32) -> String {
+        #if os(Linux)
+        return "/proc/self/fd/\(fd)"
+        #else
+        return "/dev/fd/\(fd)"
+        #endif
+    }
+
     /// fsync of the directory that holds `path`, so a rename survives a power cut.
     public static func syncDirectory(of path: String) throws {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path

@@ -29,6 +29,7 @@ public enum Scrubbers {
         WebPScrubber(),
         HEIFScrubber(),
         OfficeDocumentScrubber(),
+        PDFScrubber(),
     ]
 
     public static func scrubber(for type: ContentType) -> (any Scrubber)? {

@@ -547,11 +547,11 @@ private struct PDFPass {
         }
         if !cleaning {
             do {
-                guard ContentType.detect(Array(raw.prefix(64))) == .jpeg, let jpeg = Scrubbers.scrubber(for: .jpeg) else {
+                guard ContentType.detect(Array(raw.prefix(64))) == .jpeg, let found = try EmbeddedImage.inspect(raw, name: label) else {
                     findings.add("a JPEG image SealRelay cannot check")
                     return
                 }
-                for w in try jpeg.inspect(InputFile(bytes: raw, name: label)) { findings.add("\(w) in an embedded image") }
+                for w in found { findings.add("\(w) in an embedded image") }
             } catch {
                 findings.add("a JPEG image SealRelay cannot check")
             }

@@ -34,17 +34,25 @@ struct PDFScrubber: Scrubber {
     /// Objects visited in one walk; real documents have thousands, a few have millions.
     static let maxObjects = 4_000_000
 
+    /// Memory qpdf may take on top of what the process already uses: a 40 MB scanned
+    /// contract needs about 80 MiB, a 1,000-page report a few hundred.
+    static let memoryAllowance = 512 << 20
+
     func scrub(_ input: InputFile, into output: AtomicFile) throws -> [String] {
-        var pass = try PDFPass(input, cleaning: true)
-        try pass.run()
-        try pass.document.write(to: output)
-        return pass.findings.removed
+        try MemoryCeiling.run(allowing: Self.memoryAllowance) {
+            var pass = try PDFPass(input, cleaning: true)
+            try pass.run()
+            try pass.document.write(to: output)
+            return pass.findings.removed
+        }
     }
 
     func inspect(_ input: InputFile) throws -> [String] {
-        var pass = try PDFPass(input, cleaning: false)
-        try pass.run()
-        return pass.findings.identifying
+        try MemoryCeiling.run(allowing: Self.memoryAllowance) {
+            var pass = try PDFPass(input, cleaning: false)
+            try pass.run()
+            return pass.findings.identifying
+        }
     }
 }
 

@@ -77,7 +77,7 @@ final class QPDFDocument {
             }
         }
         guard qpdf_has_error(data) != QPDF_FALSE, let error = qpdf_get_error(data) else {
-            if let warning { throw ScrubError.malformed(name: name, format: "PDF", reason: Self.oneLine(warning)) }
+            if let warning { throw damaged(Self.oneLine(warning)) }
             return
         }
         let detail = Self.oneLine(qpdf_get_error_message_detail(data, error).map { String(cString: $0) } ?? "")
@@ -90,8 +90,16 @@ final class QPDFDocument {
         case qpdf_e_system:
             throw FileError(description: "cannot read or write \(name): \(detail)")
         default:
-            throw ScrubError.malformed(name: name, format: "PDF", reason: detail.isEmpty ? "qpdf cannot read it" : detail)
+            throw damaged(detail.isEmpty ? "qpdf cannot read it" : detail)
         }
+    }
+
+    private func damaged(_ reason: String) -> ScrubError {
+        if reason.contains("bad_alloc") {
+            // An allocation failed under MemoryCeiling: a file built to exhaust memory.
+            return .refused(name: name, format: "PDF", reason: "reading it needs more than \(PDFScrubber.memoryAllowance >> 20) MiB of memory")
+        }
+        return .malformed(name: name, format: "PDF", reason: reason)
     }
 
     /// qpdf's message, on one line and short: it ends up in a terminal and in a manifest.

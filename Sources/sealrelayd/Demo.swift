@@ -55,6 +55,9 @@ struct Demo: AsyncParsableCommand {
           \(seal) fetch --relay \(url) --credential \(dir)/alice.fetch.seckey --ca \(dir)/relay/tls/cert.pem --out \(dir)/inbox
           # alice's air-gapped machine opens it
           \(seal) open --key \(dir)/alice.seckey --out \(dir)/opened \(dir)/inbox
+          # or submit from the browser page (accept the self-signed certificate; the page shows
+          # the fingerprint above, which a source compares with the one published elsewhere)
+          #   \(url)/
           # counts only, on the loopback admin listener
           curl -s http://127.0.0.1:\(port + 1)/metrics
 

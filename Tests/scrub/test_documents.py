@@ -136,10 +136,11 @@ def test_powerpoint_deck_loses_authors_and_keeps_comments(work, photo):
     assert COMMENT.encode() in z.read("ppt/comments/comment1.xml")
 
 
-def test_spreadsheet_renders_the_same_text_after_cleaning(work, photo):
-    xlsx = make_xlsx(work / "wages.xlsx", photo)
-    _, out = scrub(xlsx)
-    assert text_via_pdf(out, work / "render").split() == text_via_pdf(xlsx, work / "render").split()
+@pytest.mark.parametrize("maker, name", [(make_xlsx, "wages.xlsx"), (make_pptx, "deck.pptx")])
+def test_spreadsheet_and_deck_render_the_same_text_after_cleaning(work, photo, maker, name):
+    original = maker(work / name, photo)
+    _, out = scrub(original)
+    assert text_via_pdf(out, work / "render").split() == text_via_pdf(original, work / "render").split()
 
 
 @pytest.fixture

@@ -179,12 +179,21 @@ struct ChunkedUploads: Sendable {
                 try await intake.append(buffer, to: upload.file, validator: &upload.validator,
                                         reservation: upload.reservation, charged: &upload.charged)
             }
+            try await chargeAll(&upload)
         } catch let error where IntakeError(error) != nil || error is UploadRefusal {
             await table.finish(id)
             await discard(upload)
             throw IntakeError(error) ?? error
         } catch {
-            // The body failed (the client went away): keep what arrived, for a resumed PUT.
+            // The body failed (the client went away): keep what arrived, for a resumed PUT,
+            // unless the quota cannot hold it.
+            do {
+                try await chargeAll(&upload)
+            } catch {
+                await table.finish(id)
+                await discard(upload)
+                throw error
+            }
             upload.file.normaliseTimes()
             await table.checkIn(id, upload)
             throw error
@@ -221,6 +230,15 @@ struct ChunkedUploads: Sendable {
         let gone = await table.expire(now: now)
         for upload in gone { await discard(upload) }
         return gone.count
+    }
+
+    /// Charges every byte received to the reservation. The single-request path charges
+    /// once per MiB while a body streams; an upload waiting between slices must be counted
+    /// in full, or idle uploads could hold more than the spool quota allows.
+    private func chargeAll(_ upload: inout ChunkedUpload) async throws {
+        guard upload.charged != upload.offset else { return }
+        try await spool.charge(upload.reservation, total: upload.offset)
+        upload.charged = upload.offset
     }
 
     private func checkOut(_ id: UploadID, at offset: Int?) async throws -> ChunkedUpload {

@@ -1,15 +1,19 @@
 """Large files go to the relay in slices (docs/API.md "Chunked uploads"), so the page never
 holds the whole envelope: what arrives still opens with `seal open`, byte for byte, and a
 slice whose connection breaks is resumed from the offset the relay reports."""
+import json
 import os
 import re
+import ssl
+import urllib.error
+import urllib.request
 from urllib.parse import urlparse
 
 from selenium.webdriver.common.by import By
 
 from webtest import browser, world  # noqa: F401  (fixtures)
-from webtest import requests_made
-from helpers import submit
+from webtest import requests_made, wait_text, wait_visible
+from helpers import compose, confirm_codename, open_page, submit
 
 # Two full 4 MiB batches and a partial one.
 SIZE = 9 * (1 << 20) + 12345
@@ -54,8 +58,12 @@ DROP_FIRST_PUT = """
         if (window.__dropped === 1 && e.loaded >= (1 << 20)) { window.__dropped = 2; this.abort(); }
       });
     }
+    if (this.__method === 'PUT') {
+      this.addEventListener('load', () => window.__answers.push([this.status, this.responseText]));
+    }
     return send.call(this, body);
   };
+  window.__answers = [];
 """
 
 
@@ -71,40 +79,40 @@ def test_a_slice_cut_off_mid_body_is_resumed_and_the_report_arrives_whole(browse
                            {"offline": False, "latency": 5, "downloadThroughput": -1, "uploadThroughput": 4 << 20})
     submit(driver, world, "resumed upload", [video], unclean=True)
     assert driver.execute_script("return window.__dropped") == 2, "the first PUT was cut off mid-body"
+    answers = [(status, json.loads(text)) for status, text in driver.execute_script("return window.__answers")]
+    # The relay kept the part of the slice that arrived and said where to go on from.
+    resumed_at = [a["offset"] for status, a in answers if status == 409]
+    assert any(0 < offset < 4 << 20 for offset in resumed_at), answers
     puts = [p for m, p in upload_requests(driver) if m == "PUT"]
     assert len(puts) > 3, "the cut-off slice was sent again"
     assert attachment(world.fetch_and_open("resumed"), "resumed upload", "cut.mp4") == data
     assert not os.listdir(world.root / "relay" / "spool" / "incoming")
 
 
-def test_relay_refusing_the_upload_shows_the_reason_and_a_retry_button(browser, world, tmp_path):
-    # The page's retry button leads to a fresh upload; here the relay is asked for one
-    # while all its upload slots are taken.
-    import json
-    import ssl
-    import urllib.request
+def test_relay_with_no_free_upload_slot_says_it_is_busy_and_offers_a_retry(browser, world):
+    # Take every upload slot (max_uploads, 64 by default) before the page asks for one.
     ctx = ssl.create_default_context(cafile=str(world.cert))
-    opened = []
+
+    def call(method, path):
+        return urllib.request.urlopen(urllib.request.Request(world.base + path, method=method), context=ctx, timeout=10)
+
+    taken = []
     try:
-        while True:
-            req = urllib.request.Request(world.base + "/v1/uploads", method="POST")
+        while len(taken) <= 64:
             try:
-                with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
-                    opened.append(json.load(r)["upload"])
+                with call("POST", "/v1/uploads") as r:
+                    taken.append(json.load(r)["upload"])
             except urllib.error.HTTPError as e:
                 assert e.code == 503
                 break
-            assert len(opened) <= 64
+        assert 0 < len(taken) <= 64
         driver = browser("en")
-        from helpers import open_page, compose, confirm_codename
         open_page(driver, world)
         driver.find_element(By.ID, "btn-new").click()
         compose(driver, "refused upload")
         confirm_codename(driver)
-        from webtest import wait_visible, wait_text
         wait_visible(driver, "btn-retry")
         assert "busy" in wait_text(driver, "alert", r".+")
     finally:
-        for upload in opened:
-            req = urllib.request.Request(f"{world.base}/v1/uploads/{upload}", method="DELETE")
-            urllib.request.urlopen(req, context=ctx, timeout=10).close()
+        for upload in taken:
+            call("DELETE", f"/v1/uploads/{upload}").close()

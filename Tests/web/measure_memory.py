@@ -80,7 +80,9 @@ def measure(megabytes: int) -> dict:
     with open(big, "wb") as f:
         for _ in range(megabytes):
             f.write(os.urandom(1 << 20))
-    driver = make_driver(world, "en")
+    # Without the DevTools network log: with it, Chromium keeps a copy of every request
+    # body for the inspector, which a source's browser does not.
+    driver = make_driver(world, "en", network_log=False)
     chromedriver_pid = driver.service.process.pid
     try:
         open_page(driver, world)

@@ -74,7 +74,12 @@ export class ChunkedUpload {
   constructor(id, onProgress) {
     this.path = `/v1/uploads/${id}`;
     this.onProgress = onProgress || (() => {});
-    this.parts = [];
+    // One buffer, reused for every batch. Not a Blob: a Blob's bytes go to the browser
+    // process's blob store and stay there until the page's garbage collector happens to
+    // drop the Blob, which for 50 small Blob objects may be never (measured: +190 MiB in
+    // Chromium's browser process for a 200 MiB file). XHR copies an array's bytes when
+    // send() is called, so the buffer can be refilled as soon as the PUT is answered.
+    this.batch = new Uint8Array(UPLOAD_BATCH);
     this.pending = 0;
     this.offset = 0; // bytes the relay has confirmed
     this.size = 0;
@@ -85,25 +90,27 @@ export class ChunkedUpload {
   }
 
   async write(bytes) {
-    // sealChunk returns a fresh array each time, so holding it needs no copy.
-    this.parts.push(bytes);
-    this.pending += bytes.length;
-    if (this.pending >= UPLOAD_BATCH) await this.flush();
+    let rest = bytes;
+    while (rest.length) {
+      const n = Math.min(UPLOAD_BATCH - this.pending, rest.length);
+      this.batch.set(rest.subarray(0, n), this.pending);
+      this.pending += n;
+      rest = rest.subarray(n);
+      if (this.pending === UPLOAD_BATCH) await this.flush();
+    }
   }
 
   async flush() {
     if (!this.pending) return;
-    const batch = new Blob(this.parts);
-    this.parts = [];
-    this.pending = 0;
     const start = this.offset;
-    const end = start + batch.size;
+    const end = start + this.pending;
     let failures = 0;
     while (this.offset < end) {
       let r;
       try {
-        r = await xhr('PUT', this.path, batch.slice(this.offset - start), { 'Content-Type': 'application/octet-stream',
-          'Upload-Offset': String(this.offset) }, (loaded) => this.onProgress(this.offset + loaded, this.size));
+        r = await xhr('PUT', this.path, this.batch.subarray(this.offset - start, end - start), {
+          'Content-Type': 'application/octet-stream', 'Upload-Offset': String(this.offset),
+        }, (loaded) => this.onProgress(this.offset + loaded, this.size));
       } catch (e) {
         failures += 1;
         if (failures >= ATTEMPTS) throw e;
@@ -127,6 +134,7 @@ export class ChunkedUpload {
       }
       this.onProgress(this.offset, this.size);
     }
+    this.pending = 0;
   }
 
   /** Sends what is left and asks the relay to check and queue the envelope: the receipt. */
@@ -145,7 +153,7 @@ export class ChunkedUpload {
 
   /** Gives up: the relay deletes the partial upload now rather than at its idle timeout. */
   async cancel() {
-    this.parts = [];
+    this.pending = 0;
     try { await xhr('DELETE', this.path, null, {}); } catch (_) { /* it expires anyway */ }
   }
 }

@@ -158,6 +158,38 @@ struct DaemonTests {
         _ = try await daemon.exitStatus()
     }
 
+    @Test("a chunked upload on a full disk answers 507 like a single request, leaves no partial file, and frees the space",
+          .enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func diskFullChunked() async throws {
+        let relay = try await TestRelay()
+        let config = try await relay.handOverToDaemon()
+        let spool = "\(relay.stateDirectory)/spool"
+        try? FileManager.default.removeItem(atPath: spool)
+        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
+        #expect(try MetadataPolicyTests.runBlocking("mount", ["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", spool], stdin: nil).0 == 0)
+        defer { _ = try? MetadataPolicyTests.runBlocking("umount", ["-l", spool], stdin: nil) }
+        let daemon = try RelayDaemon(configPath: config)
+        relay.tlsPort = try await daemon.port()
+        let envelope = try relay.envelope(message: String(repeating: "x", count: 1_500_000), suite: .x25519)
+        let created = try await relay.request(.POST, "/v1/uploads")
+        let id = try #require(created.json["upload"] as? String)
+        var status = HTTPResponseStatus.ok
+        var offset = 0
+        while status == .ok, offset < envelope.count {
+            let end = min(offset + 256 << 10, envelope.count)
+            status = try await relay.request(.PUT, "/v1/uploads/\(id)", body: Array(envelope[offset..<end]),
+                                             headers: [("Upload-Offset", "\(offset)")]).status
+            offset = end
+        }
+        #expect(status.code == 507, "\(status)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(spool)/incoming").isEmpty)
+        #expect(try await relay.request(.POST, "/v1/uploads/\(id)/complete").status == .notFound)
+        let small = try await relay.request(.POST, "/v1/reports", body: relay.envelope(message: "after", suite: .x25519))
+        #expect(small.status == .accepted)
+        daemon.signal(SIGTERM)
+        _ = try await daemon.exitStatus()
+    }
+
     @Test("200 connections dribbling a byte a second do not stop a normal submission, and are cut off")
     func slowClients() async throws {
         let relay = try await TestRelay()

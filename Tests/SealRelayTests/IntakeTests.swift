@@ -92,13 +92,13 @@ struct IntakeTests {
 
     @Test("payload lengths that cannot be a padded report are refused", arguments: [0, 15, 16, 17, 16_399, 65_552 + 16])
     func payloadLength(length: Int) {
-        #expect(throws: IntakeError.self) { try EnvelopeIntake.checkPayloadLength(length) }
+        #expect(throws: IntakeError.self) { try EnvelopeValidator.checkPayloadLength(length) }
     }
 
     @Test("the payload length of a 16 KiB report is accepted")
     func payloadLengthOK() throws {
-        try EnvelopeIntake.checkPayloadLength(16384 + 16)
-        try EnvelopeIntake.checkPayloadLength(2 * 65552)
+        try EnvelopeValidator.checkPayloadLength(16384 + 16)
+        try EnvelopeValidator.checkPayloadLength(2 * 65552)
     }
 }
 

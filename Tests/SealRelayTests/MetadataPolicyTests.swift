@@ -74,12 +74,49 @@ struct MetadataPolicyTests {
         }
     }
 
+    @Test("a chunked submission from 127.0.0.2 with marker headers leaves no trace in logs, state or metrics")
+    func noTraceChunked() async throws {
+        let relay = try await TestRelay()
+        let envelope = try relay.envelope(message: String(repeating: "chunk ", count: 20_000))
+        let created = try await curl(relay, ["-X", "POST", "\(relay.base)/v1/uploads"])
+        let id = try #require(created.firstMatch(of: /"upload":"([A-Za-z0-9_-]{22})"/)?.1)
+        let half = envelope.count / 2
+        for (i, range) in [0..<half, half..<envelope.count].enumerated() {
+            let path = "\(relay.dir)/slice\(i)"
+            try Data(envelope[range]).write(to: URL(fileURLWithPath: path))
+            let put = try await curl(relay, ["-X", "PUT", "--data-binary", "@\(path)", "-H", "Content-Type: application/octet-stream",
+                                             "-H", "Upload-Offset: \(range.lowerBound)", "\(relay.base)/v1/uploads/\(id)"])
+            #expect(put.contains("\"offset\":\(range.upperBound)"), Comment(rawValue: put))
+        }
+        let done = try await curl(relay, ["-X", "POST", "\(relay.base)/v1/uploads/\(id)/complete"])
+        #expect(done.contains("202"))
+        let metrics = try await relay.request(.GET, "/metrics", base: "http://127.0.0.1:\(relay.adminPort)")
+        #expect(String(decoding: metrics.body, as: UTF8.self).contains("sealrelay_reports_accepted_total 1"))
+        await relay.stop()
+
+        var haystacks = [relay.logs.all, String(decoding: metrics.body, as: UTF8.self)]
+        let files = FileManager.default.enumerator(atPath: relay.stateDirectory)?.allObjects as? [String] ?? []
+        for file in files {
+            let full = "\(relay.stateDirectory)/\(file)"
+            if let data = FileManager.default.contents(atPath: full) { haystacks.append(String(decoding: data, as: UTF8.self)) }
+            haystacks.append(file)
+        }
+        #expect(files.count > 5, "the search covered the state directory")
+        for marker in Self.markers + [String(id)] {
+            for (i, text) in haystacks.enumerated() {
+                #expect(!text.contains(marker), "\(marker) found in haystack \(i)")
+            }
+        }
+    }
+
     @Test("every route answers with the privacy headers and without Server, ETag or cookies",
           arguments: [("GET", "/v1/bundle"), ("POST", "/v1/reports"), ("GET", "/v1/inbox"), ("GET", "/v1/inbox/AAAAAAAAAAAAAAAAAAAAAA"),
-                      ("DELETE", "/v1/inbox/AAAAAAAAAAAAAAAAAAAAAA"), ("GET", "/nowhere")])
+                      ("DELETE", "/v1/inbox/AAAAAAAAAAAAAAAAAAAAAA"), ("GET", "/nowhere"), ("POST", "/v1/uploads"),
+                      ("PUT", "/v1/uploads/AAAAAAAAAAAAAAAAAAAAAA"), ("POST", "/v1/uploads/AAAAAAAAAAAAAAAAAAAAAA/complete")])
     func headers(method: String, path: String) async throws {
         let relay = try await TestRelay()
-        let reply = try await relay.request(HTTPMethod(rawValue: method), path, body: method == "POST" ? [1, 2, 3] : nil)
+        let reply = try await relay.request(HTTPMethod(rawValue: method), path, body: method == "POST" || method == "PUT" ? [1, 2, 3] : nil,
+                                            headers: method == "PUT" ? [("Upload-Offset", "0")] : [])
         #expect(reply.headers["Cache-Control"] == ["no-store"])
         #expect(reply.headers["Referrer-Policy"] == ["no-referrer"])
         #expect(reply.headers["Content-Security-Policy"].first?.contains("default-src 'self'") == true)

@@ -137,7 +137,9 @@ class World:
         self.log.close()
 
 
-def make_driver(world: World, lang: str = "en", javascript: bool = True) -> webdriver.Chrome:
+def make_driver(world: World, lang: str = "en", javascript: bool = True, network_log: bool = True) -> webdriver.Chrome:
+    """network_log records every request for requests_made(); it also makes Chromium's DevTools
+    keep request bodies, so memory measurements turn it off."""
     options = webdriver.ChromeOptions()
     options.binary_location = require_tool("chromium")
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
@@ -148,7 +150,8 @@ def make_driver(world: World, lang: str = "en", javascript: bool = True) -> webd
         prefs["profile.managed_default_content_settings.javascript"] = 2
     options.add_experimental_option("prefs", prefs)
     # The DevTools network log, so tests can see every request the page made.
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    if network_log:
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service(require_tool("chromedriver")), options=options)
     # A 360 px phone screen, whatever the smallest window the platform allows.
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",

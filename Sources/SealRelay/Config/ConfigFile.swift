@@ -40,6 +40,8 @@ extension RelayConfig {
             case "max_envelope_bytes": config.maxEnvelopeBytes = try int()
             case "max_spool_bytes": config.maxSpoolBytes = try int()
             case "max_envelopes": config.maxEnvelopes = try int()
+            case "max_uploads": config.maxUploads = try int()
+            case "upload_idle_timeout_seconds": config.uploadIdleTimeoutSeconds = try int()
             case "expiry_days": config.expiryDays = try int()
             case "expiry_jitter_days": config.expiryJitterDays = try int()
             case "signature_window_seconds": config.signatureWindowSeconds = try int()
@@ -90,6 +92,11 @@ extension RelayConfig {
             "max_envelope_bytes = \(maxEnvelopeBytes)",
             "max_spool_bytes = \(maxSpoolBytes)",
             "max_envelopes = \(maxEnvelopes)",
+            "# The submission page uploads in slices (chunked uploads). At most max_uploads are",
+            "# open at once (more get 503); one that receives nothing for",
+            "# upload_idle_timeout_seconds is deleted. Each counts against the quotas above.",
+            "max_uploads = \(maxUploads)",
+            "upload_idle_timeout_seconds = \(uploadIdleTimeoutSeconds)",
             "# An envelope not acknowledged by all its reviewers is deleted after expiry_days plus",
             "# a random 0..expiry_jitter_days, so its deletion day does not reveal its arrival day.",
             "expiry_days = \(expiryDays)",

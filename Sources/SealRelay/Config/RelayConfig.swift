@@ -25,6 +25,11 @@ public struct RelayConfig: Sendable {
     public var maxEnvelopeBytes: Int
     public var maxSpoolBytes: Int
     public var maxEnvelopes: Int
+    /// Chunked uploads (the submission page's way in) open at once; each holds a spool
+    /// reservation and a file descriptor until it completes or expires.
+    public var maxUploads: Int
+    /// A chunked upload that receives nothing for this long is deleted.
+    public var uploadIdleTimeoutSeconds: Int
     public var expiryDays: Int
     public var expiryJitterDays: Int
     public var signatureWindowSeconds: Int
@@ -39,6 +44,7 @@ public struct RelayConfig: Sendable {
         adminListen: HostPort(host: "127.0.0.1", port: 9443), hostname: "localhost",
         tlsCertificate: "tls/cert.pem", tlsKey: "tls/key.pem", bundle: "bundle.json", organisationFingerprint: nil, credentials: [],
         spool: "spool", maxEnvelopeBytes: 2 << 30, maxSpoolBytes: 20 << 30, maxEnvelopes: 100_000,
+        maxUploads: 64, uploadIdleTimeoutSeconds: 3600,
         expiryDays: 30, expiryJitterDays: 7, signatureWindowSeconds: 120, maxConnections: 1024,
         idleTimeoutSeconds: 60, requestHeadTimeoutSeconds: 20, logLevel: "notice")
 
@@ -54,6 +60,9 @@ public struct RelayConfig: Sendable {
         guard adminListen.isLoopback else { throw ConfigError("admin_listen must be a loopback address") }
         guard maxEnvelopeBytes > 0, maxSpoolBytes >= maxEnvelopeBytes, maxEnvelopes > 0 else {
             throw ConfigError("quotas must be positive and max_spool_bytes at least max_envelope_bytes")
+        }
+        guard maxUploads > 0, uploadIdleTimeoutSeconds > 0 else {
+            throw ConfigError("max_uploads and upload_idle_timeout_seconds must be positive")
         }
         guard expiryDays > 0, expiryJitterDays >= 0 else { throw ConfigError("expiry_days must be positive") }
         guard signatureWindowSeconds > 0, signatureWindowSeconds <= 3600 else {

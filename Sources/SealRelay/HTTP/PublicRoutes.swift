@@ -29,23 +29,32 @@ extension EnvelopeIntake {
     /// Receives an upload and answers it: 202 with the receipt, or the one-line reason.
     func answer(_ request: Request, as delivery: Delivery, metrics: RelayMetrics) async -> Response {
         do {
-            let id = try await receive(request.body, as: delivery)
-            // The spool gauges are refreshed when /metrics is read, not on this hot path.
-            metrics.accepted.increment()
-            return APIResponse.json(.accepted, ["receipt": id.description])
-        } catch let error as IntakeError {
-            switch error {
-            case .malformed(let why):
-                metrics.rejectedMalformed.increment()
-                return APIResponse.error(.badRequest, why)
-            case .spool(.tooLarge):
-                metrics.rejectedTooLarge.increment()
-                return APIResponse.error(.contentTooLarge, error.description)
-            case .spool(.full), .spool(.io):
-                metrics.rejectedFull.increment()
-                return APIResponse.error(.insufficientStorageStatus, error.description)
-            }
+            return Self.accepted(try await receive(request.body, as: delivery), metrics: metrics)
         } catch {
+            return Self.refusal(error, metrics: metrics)
+        }
+    }
+
+    static func accepted(_ id: EnvelopeID, metrics: RelayMetrics) -> Response {
+        // The spool gauges are refreshed when /metrics is read, not on this hot path.
+        metrics.accepted.increment()
+        return APIResponse.json(.accepted, ["receipt": id.description])
+    }
+
+    /// The answer to a refused upload, counted by reason. Both ways in use it, so a
+    /// refusal looks the same whichever the client took.
+    static func refusal(_ error: any Error, metrics: RelayMetrics) -> Response {
+        switch IntakeError(error) {
+        case .malformed(let why):
+            metrics.rejectedMalformed.increment()
+            return APIResponse.error(.badRequest, why)
+        case .spool(.tooLarge(let max)):
+            metrics.rejectedTooLarge.increment()
+            return APIResponse.error(.contentTooLarge, SpoolError.tooLarge(max).description)
+        case .spool(let e):
+            metrics.rejectedFull.increment()
+            return APIResponse.error(.insufficientStorageStatus, e.description)
+        case nil:
             // The client went away mid-body, or the server is shutting down.
             metrics.rejectedMalformed.increment()
             return APIResponse.error(.badRequest, "the upload did not complete")

@@ -18,6 +18,8 @@ public struct Relay: Sendable {
     public let bundle: RecipientBundle
     public let spool: Spool
     public let metrics = RelayMetrics()
+    /// Chunked report uploads in progress; shared by the public listeners and the sweeper.
+    let uploads: ChunkedUploads
     let credentials: [String: ReviewerCredential]
     let tlsContext: NIOSSLContext
     /// Nil when the page's files were not installed beside the executable.
@@ -49,6 +51,10 @@ public struct Relay: Sendable {
                                quotas: .init(maxEnvelopeBytes: config.maxEnvelopeBytes, maxSpoolBytes: config.maxSpoolBytes,
                                              maxEnvelopes: config.maxEnvelopes),
                                expiryDays: config.expiryDays, expiryJitterDays: config.expiryJitterDays)
+        self.uploads = ChunkedUploads(
+            table: UploadTable(capacity: config.maxUploads, idleTimeout: .seconds(config.uploadIdleTimeoutSeconds)),
+            intake: EnvelopeIntake(spool: spool, threadPool: Self.commitPool),
+            delivery: .report(reviewers: Set(bundle.reviewers.map(\.kid))))
     }
 
     /// fsync blocks its thread for as long as the disk takes; commits get their own pool,
@@ -67,6 +73,7 @@ public struct Relay: Sendable {
         let intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool)
         let fileIO = FileIO()
         PublicRoutes(bundle: bundle, intake: intake, metrics: metrics).register(on: router)
+        UploadRoutes(uploads: uploads, metrics: metrics).register(on: router)
         MailboxRoutes(spool: spool, fileIO: fileIO).register(on: router)
         let authenticator = RequestAuthenticator(credentials: credentials, windowSeconds: config.signatureWindowSeconds)
         ReviewerRoutes(spool: spool, authenticator: authenticator, metrics: metrics, fileIO: fileIO, intake: intake)
@@ -105,6 +112,7 @@ public struct Relay: Sendable {
                         configuration: configuration(config.adminListen, connections: 16),
                         onServerRunning: announce(.admin), logger: logger),
             SpoolSweeper(spool: spool, metrics: metrics),
+            UploadSweeper(uploads: uploads, interval: .seconds(min(60, config.uploadIdleTimeoutSeconds))),
         ]
         if let onion = config.onionListen {
             services.append(Application(router: router, server: PublicListener.builder(tls: nil, headDeadline: headDeadline, configuration: http1),
@@ -126,6 +134,20 @@ struct SpoolSweeper: Service {
             if removed > 0 { metrics.expired.increment(by: Int64(removed)) }
             metrics.updateSpool(count: await spool.count, bytes: await spool.bytes)
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+        }
+    }
+}
+
+/// Deletes chunked uploads left idle past `upload_idle_timeout_seconds` (a source whose
+/// phone lost its connection for good), checking at least once a minute.
+struct UploadSweeper: Service {
+    let uploads: ChunkedUploads
+    let interval: Duration
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            await uploads.expireIdle()
         }
     }
 }

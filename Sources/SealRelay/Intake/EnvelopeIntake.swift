@@ -41,72 +41,47 @@ enum Delivery: Sendable {
     }
 }
 
-/// Receives one envelope from a request body: validates it as it streams (DESIGN §3, what
-/// can be checked without a key), writes it to a private temporary file, and makes it
-/// durable (fsync, rename, fsync of the directory) before it counts as accepted.
-struct EnvelopeIntake: Sendable {
-    let spool: Spool
-    let threadPool: NIOThreadPool
+/// What can be checked of an envelope without a key (DESIGN §3), fed its bytes in order as
+/// they arrive: the size limit, magic, header length bound, the header's exact shape, the
+/// recipients (by `Delivery`), and at the end the Padmé-padded payload length; and its
+/// content id, the SHA-256 of exactly the bytes fed. Both ways in, the single-request
+/// `POST /v1/reports` and the chunked `/v1/uploads`, use this one value, so an envelope
+/// is accepted by one exactly when it is accepted by the other. A value type, so a chunked
+/// upload keeps it between requests.
+struct EnvelopeValidator: Sendable {
+    let delivery: Delivery
+    let maxBytes: Int
+    private(set) var total = 0
+    private var hasher = SHA256()
+    private var head: EnvelopeHead?
+    /// The bytes seen while the head is still incomplete (at most the header bound).
+    private var headBytes: [UInt8] = []
 
-    func receive<Body: AsyncSequence>(_ body: Body, as delivery: Delivery) async throws -> EnvelopeID
-    where Body.Element == ByteBuffer {
-        let reservation: Spool.Reservation
-        do { reservation = try await spool.reserve() } catch let e as SpoolError { throw IntakeError.spool(e) }
-        let file: PartialFile
-        do {
-            file = try PartialFile(directory: spool.incomingDirectory)
-        } catch {
-            await spool.release(reservation)
-            throw IntakeError.spool(.io("cannot create a file"))
-        }
-        do {
-            let (id, head, size) = try await stream(body, into: file, reservation: reservation, delivery: delivery)
-            let expiry = spool.expiryDate()
-            let final = try spool.path(for: id, delivery: delivery)
-            try await threadPool.runIfActive { try file.commit(to: final, times: expiry) }
-            await spool.register(reservation, id: id, delivery: delivery, recipients: Set(head.header.kids), size: size, expiry: expiry)
-            return id
-        } catch {
-            await spool.release(reservation)
-            file.discard()
-            switch error {
-            case let e as IntakeError: throw e
-            case let e as SpoolError: throw IntakeError.spool(e)
-            case let e as EnvelopeError: throw IntakeError.malformed(e.description)
-            default: throw error
-            }
-        }
+    init(delivery: Delivery, maxBytes: Int) {
+        self.delivery = delivery
+        self.maxBytes = maxBytes
     }
 
-    private func stream<Body: AsyncSequence>(_ body: Body, into file: PartialFile, reservation: Spool.Reservation,
-                                             delivery: Delivery)
-        async throws -> (EnvelopeID, EnvelopeHead, Int) where Body.Element == ByteBuffer {
-        var hasher = SHA256()
-        var total = 0
-        var head: EnvelopeHead?
-        var headBytes: [UInt8] = []
-        // The size limit is checked on every buffer; the spool's shared byte quota, an actor
-        // hop, once per MiB and at the end, which keeps small reports to one hop.
-        var charged = 0
-        for try await buffer in body {
-            total += buffer.readableBytes
-            guard total <= spool.quotas.maxEnvelopeBytes else { throw SpoolError.tooLarge(spool.quotas.maxEnvelopeBytes) }
-            if total - charged >= 1 << 20 {
-                try await spool.charge(reservation, total: total)
-                charged = total
-            }
-            try buffer.withUnsafeReadableBytes { bytes in
-                hasher.update(bufferPointer: bytes)
-                try file.write(bytes)
-                if head == nil { headBytes += bytes }
-            }
-            if head == nil, let parsed = try EnvelopeHead.parse(headBytes) {
+    /// Takes the next bytes; throws as soon as they cannot be part of an acceptable envelope.
+    mutating func consume(_ bytes: UnsafeRawBufferPointer) throws {
+        guard total + bytes.count <= maxBytes else { throw IntakeError.spool(.tooLarge(maxBytes)) }
+        total += bytes.count
+        hasher.update(bufferPointer: bytes)
+        guard head == nil else { return }
+        headBytes += bytes
+        do {
+            if let parsed = try EnvelopeHead.parse(headBytes) {
                 try delivery.check(parsed)
                 head = parsed
                 headBytes = []
             }
+        } catch let e as EnvelopeError {
+            throw IntakeError.malformed(e.description)
         }
-        try await spool.charge(reservation, total: total)
+    }
+
+    /// The verdict once every byte was fed: the receipt, the head and the size.
+    func finish() throws -> (id: EnvelopeID, head: EnvelopeHead, size: Int) {
         guard let head else { throw IntakeError.malformed("envelope is truncated inside its header") }
         try Self.checkPayloadLength(total - head.length)
         return (EnvelopeID(digest: hasher.finalize()), head, total)
@@ -125,6 +100,78 @@ struct EnvelopeIntake: Sendable {
         guard plaintext >= Padme.minimumReportSize, Padme.padded(plaintext) == plaintext else {
             throw IntakeError.malformed("envelope payload length is not that of a padded report")
         }
+    }
+}
+
+extension IntakeError {
+    /// Any error of the intake path as an `IntakeError`; nil for a body that failed (the
+    /// client went away) or a shutdown.
+    init?(_ error: any Error) {
+        switch error {
+        case let e as IntakeError: self = e
+        case let e as SpoolError: self = .spool(e)
+        case let e as EnvelopeError: self = .malformed(e.description)
+        default: return nil
+        }
+    }
+}
+
+/// Receives one envelope from a request body: validates it as it streams, writes it to a
+/// private temporary file, and makes it durable (fsync, rename, fsync of the directory)
+/// before it counts as accepted.
+struct EnvelopeIntake: Sendable {
+    let spool: Spool
+    let threadPool: NIOThreadPool
+
+    func receive<Body: AsyncSequence>(_ body: Body, as delivery: Delivery) async throws -> EnvelopeID
+    where Body.Element == ByteBuffer {
+        let reservation: Spool.Reservation
+        do { reservation = try await spool.reserve() } catch let e as SpoolError { throw IntakeError.spool(e) }
+        let file: PartialFile
+        do {
+            file = try PartialFile(directory: spool.incomingDirectory)
+        } catch {
+            await spool.release(reservation)
+            throw IntakeError.spool(.io("cannot create a file"))
+        }
+        do {
+            var validator = EnvelopeValidator(delivery: delivery, maxBytes: spool.quotas.maxEnvelopeBytes)
+            var charged = 0
+            for try await buffer in body {
+                try await append(buffer, to: file, validator: &validator, reservation: reservation, charged: &charged)
+            }
+            return try await commit(file, validator: validator, reservation: reservation)
+        } catch {
+            await spool.release(reservation)
+            file.discard()
+            throw IntakeError(error) ?? error
+        }
+    }
+
+    /// Checks and writes one buffer of an upload. The size limit is checked on every
+    /// buffer; the spool's shared byte quota, an actor hop, once per MiB (and again at the
+    /// commit), which keeps small reports to one hop.
+    func append(_ buffer: ByteBuffer, to file: PartialFile, validator: inout EnvelopeValidator,
+                reservation: Spool.Reservation, charged: inout Int) async throws {
+        try buffer.withUnsafeReadableBytes { try validator.consume($0) }
+        if validator.total - charged >= 1 << 20 {
+            try await spool.charge(reservation, total: validator.total)
+            charged = validator.total
+        }
+        try buffer.withUnsafeReadableBytes { try file.write($0) }
+    }
+
+    /// The end of an upload: the final checks, then durable under its content id and
+    /// registered with the spool. On a throw the caller discards the file and the reservation.
+    func commit(_ file: PartialFile, validator: EnvelopeValidator, reservation: Spool.Reservation) async throws -> EnvelopeID {
+        try await spool.charge(reservation, total: validator.total)
+        let (id, head, size) = try validator.finish()
+        let expiry = spool.expiryDate()
+        let final = try spool.path(for: id, delivery: validator.delivery)
+        try await threadPool.runIfActive { try file.commit(to: final, times: expiry) }
+        await spool.register(reservation, id: id, delivery: validator.delivery, recipients: Set(head.header.kids),
+                             size: size, expiry: expiry)
+        return id
     }
 }
 
@@ -156,6 +203,13 @@ final class PartialFile: @unchecked Sendable {
             }
             offset += n
         }
+    }
+
+    /// Sets both times to the epoch: a chunked upload's file waits between requests, and
+    /// its times must not record when the last slice came.
+    func normaliseTimes() {
+        var times = [timespec(tv_sec: 0, tv_nsec: 0), timespec(tv_sec: 0, tv_nsec: 0)]
+        _ = futimens(fd, &times)
     }
 
     /// fsync, normalise times, rename into place, fsync the directory. Blocking: run it

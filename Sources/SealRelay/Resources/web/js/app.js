@@ -136,14 +136,7 @@ function renderFiles() {
     list.append(li);
   }
   $('unclean-box').hidden = !state.files.some((f) => f.refused);
-  // Until the relay takes uploads in parts, the encrypted copy waits in the browser's memory
-  // (or its disk cache) until it is sent: say so before a phone runs out of memory.
-  const total = state.files.reduce((n, f) => n + f.blob.size, 0);
-  $('large-hint').hidden = total < LARGE_UPLOAD;
-  if (total >= LARGE_UPLOAD) say($('large-hint'), 'compose.large_hint', { size: Math.round(total / 1048576) });
 }
-
-const LARGE_UPLOAD = 100 * 1048576;
 
 function onCompose(ev) {
   ev.preventDefault();
@@ -202,6 +195,7 @@ function onConfirm(ev) {
 // ---- sending ----------------------------------------------------------------------
 
 async function send() {
+  let upload = null;
   showStep('sending');
   $('btn-retry').hidden = true;
   $('progress-encrypt').value = 0;
@@ -210,7 +204,10 @@ async function send() {
   try {
     if (!state.bundle) throw new SealError('noBundle');
     const secrets = await state.codename.secrets();
-    const { blob } = await sealReport({
+    // The relay is asked for an upload (and any proof of work is done) before encrypting,
+    // so a busy or full relay is known before the files are read.
+    upload = await relay.ChunkedUpload.open((done, total) => { $('progress-upload').value = total ? done / total : 0; });
+    await sealReport({
       message: $('message').value,
       files: state.files,
       reply: { key: b64url(secrets.replyKey.publicKey), mailbox: secrets.mailboxId },
@@ -218,9 +215,13 @@ async function send() {
       recipients: state.bundle.reviewers,
       bundleId: state.bundle.id,
       onProgress: (done, total) => { $('progress-encrypt').value = done / total; },
+      sink: {
+        begin: (size) => { say($('sending-status'), 'sending.uploading_status'); upload.begin(size); },
+        write: (bytes) => upload.write(bytes),
+      },
     });
-    say($('sending-status'), 'sending.uploading_status');
-    const receipt = await relay.upload('/v1/reports', blob, (done, total) => { $('progress-upload').value = done / total; });
+    const receipt = await upload.complete();
+    upload = null;
     $('progress-upload').value = 1;
     $('receipt').textContent = receipt;
     // Sent: nothing of the report needs to stay in this tab.
@@ -230,6 +231,7 @@ async function send() {
     renderFiles();
     showStep('done');
   } catch (e) {
+    if (upload) upload.cancel();
     say($('sending-status'), errorKey(e, 'sending.error'));
     alertError(errorKey(e, 'sending.error'));
     $('btn-retry').hidden = false;

@@ -1,14 +1,13 @@
 // The report inside an envelope (docs/FORMAT.md §4): u32 manifest length, manifest, file
 // bytes, zeros up to the Padmé length; sealed chunk by chunk without holding the files.
 //
-// The manifest comes first but carries each file's SHA-256, known only after the file was
-// read. As in SealCore's ReportWriter, the manifest is laid out with placeholder hashes of
-// the final length, every chunk after the manifest's last chunk is sealed as soon as it is
-// full, and the chunks holding the manifest are sealed last (STREAM nonces are indices, so
-// the order of sealing is free). Each sealed chunk becomes a small Blob; the envelope is a
-// Blob of those parts, which the browser may keep on disk rather than in memory.
+// The manifest comes first but carries each file's SHA-256. So the files are read twice,
+// in slices, never whole: pass 1 hashes them to write the manifest; pass 2 feeds manifest,
+// files and padding through the STREAM in order and hands each sealed chunk to a sink as
+// soon as it is sealed. With the chunked upload as the sink (relay.js), the page holds one
+// upload batch of ciphertext at a time, whatever the size of the files.
 
-import { EnvelopeSealer, CHUNK, paddedLength, u32, canonicalJSON, hex, SealError } from './crypto.js';
+import { EnvelopeSealer, CHUNK, TAG, paddedLength, u32, canonicalJSON, hex, SealError } from './crypto.js';
 import { SHA256 } from './sha256.js';
 
 const READ_SLICE = 1 << 20;
@@ -19,18 +18,44 @@ const READ_SLICE = 1 << 20;
 export function wellFormed(text) {
   return String(text).replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
-const PLACEHOLDER = '0'.repeat(64);
+
+/** Yields a Blob's bytes in slices of READ_SLICE, so a large file is never read whole. */
+async function* slices(blob) {
+  for (let o = 0; o < blob.size; o += READ_SLICE) {
+    yield new Uint8Array(await blob.slice(o, Math.min(o + READ_SLICE, blob.size)).arrayBuffer());
+  }
+}
 
 /**
  * files: [{ name, type, blob, removed: [words], unscrubbed: bool }]
  * options: { kind: 'report', message, reply: { key, mailbox }, thread, recipients, bundleId,
- *            onProgress(done, total), sealer (tests only) }
- * Returns { blob, manifest }.
+ *            onProgress(done, total) over both passes, sink, sealerFor (tests only) }
+ * sink: { begin(envelopeBytes), write(bytes) } receives the envelope in order; write may
+ * return a promise, which is awaited (back-pressure). Without a sink the envelope is
+ * collected into a Blob (tests, and small envelopes).
+ * Returns { blob (without a sink), manifest, size }.
  */
-export async function sealReport({ kind = 'report', message, files, reply, thread, recipients, bundleId, onProgress, sealerFor }) {
+export async function sealReport({ kind = 'report', message, files, reply, thread, recipients, bundleId, onProgress, sealerFor, sink }) {
+  const fileBytes = files.reduce((n, f) => n + f.blob.size, 0);
+  let done = 0;
+  let total = fileBytes; // until the padded length is known
+  const progress = () => onProgress && onProgress(done, total);
+
+  // Pass 1: each file's hash, for the manifest.
+  const hashes = [];
+  for (const f of files) {
+    const hash = new SHA256();
+    for await (const piece of slices(f.blob)) {
+      hash.update(piece);
+      done += piece.length;
+      progress();
+    }
+    hashes.push(hex(hash.digest()));
+  }
+
   const manifest = {
     client: 'web/1',
-    files: files.map((f) => ({ name: wellFormed(f.name), sha256: PLACEHOLDER, size: f.blob.size, type: f.type })),
+    files: files.map((f, i) => ({ name: wellFormed(f.name), sha256: hashes[i], size: f.blob.size, type: f.type })),
     kind,
     message: wellFormed(message),
     scrubbed: files.filter((f) => !f.unscrubbed).map((f) => ({ name: wellFormed(f.name), removed: f.removed })),
@@ -40,75 +65,55 @@ export async function sealReport({ kind = 'report', message, files, reply, threa
   const unscrubbed = files.filter((f) => f.unscrubbed).map((f) => wellFormed(f.name));
   if (unscrubbed.length) manifest.unscrubbed = unscrubbed;
   if (reply) manifest.reply = reply;
-  const enc = new TextEncoder();
-  const prefixLength = 4 + enc.encode(canonicalJSON(manifest)).length;
-  const length = paddedLength(prefixLength + files.reduce((n, f) => n + f.blob.size, 0));
+  const manifestBytes = new TextEncoder().encode(canonicalJSON(manifest));
+  const length = paddedLength(4 + manifestBytes.length + fileBytes);
   const sealer = sealerFor ? await sealerFor(length) : await EnvelopeSealer.create({ recipients, bundleId, length });
+  total = fileBytes + length;
 
-  const count = sealer.count;
-  const headChunks = Math.min(count, Math.ceil(prefixLength / CHUNK));
-  const headEnd = sealer.range(headChunks - 1)[1];
-  const sealed = new Array(count);
-  const held = new Uint8Array(headEnd - prefixLength);
-  let heldFill = 0;
-  let chunk = new Uint8Array(CHUNK);
-  let chunkFill = 0;
-  let next = headChunks;
-  let position = prefixLength;
-  const progress = () => onProgress && onProgress(position, length);
+  const parts = [];
+  const out = sink || { begin() {}, write(bytes) { parts.push(new Blob([bytes])); } };
+  const size = sealer.prefix.length + length + sealer.count * TAG;
+  await out.begin(size);
+  await out.write(sealer.prefix);
 
+  // Pass 2: the plaintext in order, sealed chunk by chunk.
+  const chunk = new Uint8Array(CHUNK);
+  let fill = 0;
+  let index = 0;
+  let position = 0;
   async function append(bytes) {
     let rest = bytes;
-    if (position < headEnd) {
-      const n = Math.min(headEnd - position, rest.length);
-      held.set(rest.subarray(0, n), heldFill);
-      heldFill += n;
-      position += n;
-      rest = rest.subarray(n);
-    }
     while (rest.length) {
-      const [a, b] = sealer.range(next);
-      const n = Math.min(b - a - chunkFill, rest.length);
-      chunk.set(rest.subarray(0, n), chunkFill);
-      chunkFill += n;
+      const [a, b] = sealer.range(index);
+      const n = Math.min(b - a - fill, rest.length);
+      chunk.set(rest.subarray(0, n), fill);
+      fill += n;
       position += n;
+      done += n;
       rest = rest.subarray(n);
-      if (chunkFill === b - a) {
-        sealed[next] = new Blob([await sealer.sealChunk(next, chunk.subarray(0, chunkFill))]);
-        next += 1;
-        chunkFill = 0;
+      if (fill === b - a) {
+        await out.write(await sealer.sealChunk(index, chunk.subarray(0, fill)));
+        index += 1;
+        fill = 0;
         progress();
       }
     }
   }
-
-  for (let i = 0; i < files.length; i++) {
-    const blob = files[i].blob;
-    const hash = new SHA256();
-    for (let o = 0; o < blob.size; o += READ_SLICE) {
-      const piece = new Uint8Array(await blob.slice(o, Math.min(o + READ_SLICE, blob.size)).arrayBuffer());
-      hash.update(piece);
+  await append(u32(manifestBytes.length));
+  await append(manifestBytes);
+  for (const f of files) {
+    let read = 0;
+    for await (const piece of slices(f.blob)) {
+      read += piece.length;
       await append(piece);
     }
-    manifest.files[i].sha256 = hex(hash.digest());
+    // A file that changed size since pass 1 would not match its manifest entry.
+    if (read !== f.blob.size) throw new SealError('layoutChanged');
   }
   const zeros = new Uint8Array(CHUNK);
   while (position < length) await append(zeros.subarray(0, Math.min(CHUNK, length - position)));
-
-  const manifestBytes = enc.encode(canonicalJSON(manifest));
-  // Hex digests have the placeholder's length, so every offset computed above holds.
-  if (4 + manifestBytes.length !== prefixLength) throw new SealError('layoutChanged');
-  const head = new Uint8Array(headEnd);
-  head.set(u32(manifestBytes.length), 0);
-  head.set(manifestBytes, 4);
-  head.set(held, prefixLength);
-  for (let i = 0; i < headChunks; i++) {
-    const [a, b] = sealer.range(i);
-    sealed[i] = new Blob([await sealer.sealChunk(i, head.subarray(a, b))]);
-  }
-  position = length;
-  progress();
-  return { blob: new Blob([sealer.prefix, ...sealed], { type: 'application/octet-stream' }), manifest };
+  if (index !== sealer.count) throw new SealError('layoutChanged');
+  return { blob: sink ? null : new Blob(parts, { type: 'application/octet-stream' }), manifest, size };
 }
 
 /** Checks and splits a decrypted report or reply (the reader's side of §4). */

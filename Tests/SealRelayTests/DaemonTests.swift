@@ -119,18 +119,29 @@ struct DaemonTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(relay.stateDirectory)/spool/incoming").isEmpty)
     }
 
+    /// The relay as a process, its spool on a 1 MiB tmpfs: a real full disk.
+    static func daemonOnTinyDisk(_ relay: TestRelay, spool: String) async throws -> RelayDaemon {
+        let config = try await relay.handOverToDaemon()
+        try? FileManager.default.removeItem(atPath: spool)
+        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
+        #expect(try MetadataPolicyTests.runBlocking("mount", ["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", spool], stdin: nil).0 == 0)
+        do {
+            let daemon = try RelayDaemon(configPath: config)
+            relay.tlsPort = try await daemon.port()
+            return daemon
+        } catch {
+            _ = try? MetadataPolicyTests.runBlocking("umount", ["-l", spool], stdin: nil)
+            throw error
+        }
+    }
+
     @Test("a spool on a full disk answers 507, keeps what it has, and recovers when space is freed",
           .enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
     func diskFull() async throws {
         let relay = try await TestRelay()
-        let config = try await relay.handOverToDaemon()
         let spool = "\(relay.stateDirectory)/spool"
-        try? FileManager.default.removeItem(atPath: spool)
-        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
-        #expect(try MetadataPolicyTests.runBlocking("mount", ["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", spool], stdin: nil).0 == 0)
+        let daemon = try await Self.daemonOnTinyDisk(relay, spool: spool)
         defer { _ = try? MetadataPolicyTests.runBlocking("umount", ["-l", spool], stdin: nil) }
-        let daemon = try RelayDaemon(configPath: config)
-        relay.tlsPort = try await daemon.port()
         var accepted: [String: [UInt8]] = [:]
         var full = false
         for i in 0..<200 where !full {
@@ -162,14 +173,9 @@ struct DaemonTests {
           .enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
     func diskFullChunked() async throws {
         let relay = try await TestRelay()
-        let config = try await relay.handOverToDaemon()
         let spool = "\(relay.stateDirectory)/spool"
-        try? FileManager.default.removeItem(atPath: spool)
-        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
-        #expect(try MetadataPolicyTests.runBlocking("mount", ["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", spool], stdin: nil).0 == 0)
+        let daemon = try await Self.daemonOnTinyDisk(relay, spool: spool)
         defer { _ = try? MetadataPolicyTests.runBlocking("umount", ["-l", spool], stdin: nil) }
-        let daemon = try RelayDaemon(configPath: config)
-        relay.tlsPort = try await daemon.port()
         let envelope = try relay.envelope(message: String(repeating: "x", count: 1_500_000), suite: .x25519)
         let created = try await relay.request(.POST, "/v1/uploads")
         let id = try #require(created.json["upload"] as? String)

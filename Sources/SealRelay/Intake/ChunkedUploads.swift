@@ -142,15 +142,7 @@ struct ChunkedUploads: Sendable {
 
     func create() async throws -> UploadID {
         guard await table.hasRoom else { throw UploadRefusal.tooManyUploads }
-        let reservation: Spool.Reservation
-        do { reservation = try await spool.reserve() } catch let e as SpoolError { throw IntakeError.spool(e) }
-        let file: PartialFile
-        do {
-            file = try PartialFile(directory: spool.incomingDirectory)
-        } catch {
-            await spool.release(reservation)
-            throw IntakeError.spool(.io("cannot create a file"))
-        }
+        let (reservation, file) = try await intake.openPartial()
         file.normaliseTimes()
         FileTimes.normaliseDirectory(spool.incomingDirectory)
         let upload = ChunkedUpload(file: file, reservation: reservation,

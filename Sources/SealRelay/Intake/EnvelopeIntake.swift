@@ -123,17 +123,22 @@ struct EnvelopeIntake: Sendable {
     let spool: Spool
     let threadPool: NIOThreadPool
 
-    func receive<Body: AsyncSequence>(_ body: Body, as delivery: Delivery) async throws -> EnvelopeID
-    where Body.Element == ByteBuffer {
+    /// A spool reservation and the private file an upload is written into; the reservation
+    /// is released again if the file cannot be created.
+    func openPartial() async throws -> (Spool.Reservation, PartialFile) {
         let reservation: Spool.Reservation
         do { reservation = try await spool.reserve() } catch let e as SpoolError { throw IntakeError.spool(e) }
-        let file: PartialFile
         do {
-            file = try PartialFile(directory: spool.incomingDirectory)
+            return (reservation, try PartialFile(directory: spool.incomingDirectory))
         } catch {
             await spool.release(reservation)
             throw IntakeError.spool(.io("cannot create a file"))
         }
+    }
+
+    func receive<Body: AsyncSequence>(_ body: Body, as delivery: Delivery) async throws -> EnvelopeID
+    where Body.Element == ByteBuffer {
+        let (reservation, file) = try await openPartial()
         do {
             var validator = EnvelopeValidator(delivery: delivery, maxBytes: spool.quotas.maxEnvelopeBytes)
             var charged = 0

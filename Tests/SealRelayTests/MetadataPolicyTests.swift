@@ -11,6 +11,20 @@ import Testing
 struct MetadataPolicyTests {
     static let markers = ["127.0.0.2", "MarkerAgent-7f3e", "https://referer-marker.example/", "xx-MARKERLANG", "marker-header-value-91c4"]
 
+    /// Every log line, the metrics text, and the name and content of every file in the
+    /// relay's state directory: where a trace of a client could be kept.
+    static func everythingKept(by relay: TestRelay, metrics: [UInt8]) -> [String] {
+        var haystacks = [relay.logs.all, String(decoding: metrics, as: UTF8.self)]
+        let files = FileManager.default.enumerator(atPath: relay.stateDirectory)?.allObjects as? [String] ?? []
+        for file in files {
+            let full = "\(relay.stateDirectory)/\(file)"
+            if let data = FileManager.default.contents(atPath: full) { haystacks.append(String(decoding: data, as: UTF8.self)) }
+            haystacks.append(file)
+        }
+        #expect(files.count > 5, "the search covered the state directory")
+        return haystacks
+    }
+
     /// Runs a tool on a Dispatch thread: waiting for it on the cooperative pool would starve
     /// the in-process relay it is talking to.
     static func run(_ tool: String, _ arguments: [String], stdin: Data? = nil) async throws -> (Int32, String) {
@@ -59,14 +73,7 @@ struct MetadataPolicyTests {
         #expect(String(decoding: metrics.body, as: UTF8.self).contains("sealrelay_reports_accepted_total 1"))
         await relay.stop()
 
-        var haystacks = [relay.logs.all, String(decoding: metrics.body, as: UTF8.self)]
-        let files = FileManager.default.enumerator(atPath: relay.stateDirectory)?.allObjects as? [String] ?? []
-        for file in files {
-            let full = "\(relay.stateDirectory)/\(file)"
-            if let data = FileManager.default.contents(atPath: full) { haystacks.append(String(decoding: data, as: UTF8.self)) }
-            haystacks.append(file)
-        }
-        #expect(files.count > 5, "the search covered the state directory")
+        let haystacks = Self.everythingKept(by: relay, metrics: metrics.body)
         for marker in Self.markers {
             for (i, text) in haystacks.enumerated() {
                 #expect(!text.contains(marker), "\(marker) found in haystack \(i)")
@@ -94,14 +101,7 @@ struct MetadataPolicyTests {
         #expect(String(decoding: metrics.body, as: UTF8.self).contains("sealrelay_reports_accepted_total 1"))
         await relay.stop()
 
-        var haystacks = [relay.logs.all, String(decoding: metrics.body, as: UTF8.self)]
-        let files = FileManager.default.enumerator(atPath: relay.stateDirectory)?.allObjects as? [String] ?? []
-        for file in files {
-            let full = "\(relay.stateDirectory)/\(file)"
-            if let data = FileManager.default.contents(atPath: full) { haystacks.append(String(decoding: data, as: UTF8.self)) }
-            haystacks.append(file)
-        }
-        #expect(files.count > 5, "the search covered the state directory")
+        let haystacks = Self.everythingKept(by: relay, metrics: metrics.body)
         for marker in Self.markers + [String(id)] {
             for (i, text) in haystacks.enumerated() {
                 #expect(!text.contains(marker), "\(marker) found in haystack \(i)")

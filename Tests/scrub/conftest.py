@@ -81,6 +81,21 @@ def mat2_metadata(path) -> dict:
     return out
 
 
+def damaged_copies(data: bytes, seed: str, count: int = 40, max_flips: int = 6):
+    """Reproducible damage: every other copy is cut at a random length, the rest have a few
+    random bits flipped. Yields (index, bytes)."""
+    import random
+    rnd = random.Random(seed)
+    for i in range(count):
+        mutated = bytearray(data)
+        if i % 2:
+            mutated = mutated[:rnd.randrange(len(mutated))]
+        else:
+            for _ in range(rnd.randrange(1, max_flips)):
+                mutated[rnd.randrange(len(mutated))] ^= 1 << rnd.randrange(8)
+        yield i, bytes(mutated)
+
+
 def warnings_of(result: subprocess.CompletedProcess) -> list:
     return [line for line in result.stderr.splitlines() if line.strip()]
 

@@ -325,29 +325,17 @@ private struct PDFPass {
     /// walk descends into it, so removed subtrees (an XMP stream, an attached file) are
     /// never visited and never written.
     mutating func clean(dictionary d: Handle, isCatalog: Bool) throws {
-        if document.has(d, "/Metadata") {
-            findings.add(isCatalog ? "XMP metadata" : "XMP metadata on pages, images or fonts")
-            try document.remove(d, "/Metadata")
-        }
-        if document.has(d, "/PieceInfo") {
-            findings.add("private data of the program that made it (PieceInfo)")
-            try document.remove(d, "/PieceInfo")
-        }
-        if document.has(d, "/LastModified") {
-            findings.add("modification dates")
-            try document.remove(d, "/LastModified")
-        }
-        if document.has(d, "/Thumb") {
-            findings.add("page thumbnails")
-            try document.remove(d, "/Thumb")
-        }
-        if document.has(d, "/AA") {
-            findings.add("automatic actions (run on opening, closing or typing)")
-            try document.remove(d, "/AA")
-        }
-        if document.has(d, "/XFA") {
-            findings.add("XFA form data")
-            try document.remove(d, "/XFA")
+        let removable: [(key: String, words: String)] = [
+            ("/Metadata", isCatalog ? "XMP metadata" : "XMP metadata on pages, images or fonts"),
+            ("/PieceInfo", "private data of the program that made it (PieceInfo)"),
+            ("/LastModified", "modification dates"),
+            ("/Thumb", "page thumbnails"),
+            ("/AA", "automatic actions (run on opening, closing or typing)"),
+            ("/XFA", "XFA form data"),
+        ]
+        for (key, words) in removable where document.has(d, key) {
+            findings.add(words)
+            try document.remove(d, key)
         }
         if let af = try document.value(d, "/AF") {
             try describeFiles(af)

@@ -316,3 +316,12 @@ def test_a_part_that_is_not_well_formed_xml_is_refused(docx, work, broken):
     r = run_seal("scrub", damaged, "--out", work / "out.docx", cwd=work)
     assert r.returncode == 1 and len(warnings_of(r)) == 1 and "not well-formed" in r.stderr, r.stderr
     assert not (work / "out.docx").exists()
+
+
+def test_a_damaged_zip_container_is_refused_by_name(work):
+    bad = work / "contract.docx"
+    bad.write_bytes(b"PK\x03\x04" + b"garbage" * 20)
+    r = run_seal("scrub", bad, "--out", work / "out.docx", cwd=work)
+    assert r.returncode == 1 and len(warnings_of(r)) == 1, r.stderr
+    assert "contract.docx" in r.stderr and "not a readable ZIP archive" in r.stderr, r.stderr
+    assert not (work / "out.docx").exists()

@@ -47,7 +47,7 @@ struct ODFCleaner {
             case .meta:
                 try c.replace(part, surveyedWith: Self.metaSurvey, by: Self.neutralMeta(version: version))
             case .content:
-                try c.rewrite(part, rules: Self.contentRules(pseudonyms: c.pseudonyms, parts: Set(c.package.parts)))
+                try c.rewrite(part, rules: Self.contentRules(pseudonyms: c.pseudonyms, package: c.package))
             case .media:
                 try c.media(part)
             case .keep:
@@ -96,14 +96,14 @@ struct ODFCleaner {
         "user-defined",
     ]
 
-    static func contentRules(pseudonyms: Pseudonyms, parts: Set<String>) -> XMLRules {
+    static func contentRules(pseudonyms: Pseudonyms, package: ZIPPackage) -> XMLRules {
         XMLRules(
             dropElement: { name, _ in
                 name.namespace == textNS && identifyingFields.contains(name.local) ? "fields showing the author's name or the file's path" : nil
             },
             attribute: { _, _, name, value in
                 // Links to pictures and files outside the package name the author's folders.
-                guard name == XMLName(xlink, "href"), !parts.contains(value), LocalPath.isLocal(value) else { return .keep }
+                guard name == XMLName(xlink, "href"), !package.contains(value), LocalPath.isLocal(value) else { return .keep }
                 return .replace(LocalPath.basename(value), "links to files on the author's computer (folder paths removed)")
             },
             textRun: { open, text in

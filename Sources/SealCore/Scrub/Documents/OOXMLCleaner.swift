@@ -15,7 +15,9 @@ struct OOXMLCleaner {
     }
 
     enum Treatment: Equatable {
-        case contentTypes, relationships, rewrite, coreProperties, appProperties, media, keep
+        case contentTypes, relationships, coreProperties, appProperties, media, keep
+        /// Content XML; Excel's comment parts also carry each note's author line.
+        case rewrite(excelNotes: Bool)
         /// Left out; the words say what went ("" when the part held nothing of note).
         case drop(String)
     }
@@ -57,8 +59,7 @@ struct OOXMLCleaner {
             case .relationships:
                 let source = Relationships.source(of: part) ?? ""
                 try c.rewrite(part, rules: Relationships.rules(dropping: lostIDs[source] ?? []))
-            case .rewrite:
-                let notes = contentTypes.type(of: part)?.hasSuffix("spreadsheetml.comments+xml") ?? false
+            case .rewrite(let notes):
                 try c.rewrite(part, rules: OOXMLRules.rules(pseudonyms: c.pseudonyms, lostIDs: lostIDs[part] ?? [], excelNotes: notes))
             case .coreProperties:
                 try c.replace(part, surveyedWith: OOXMLRules.coreProperties, by: OOXMLRules.neutralCore)
@@ -97,7 +98,7 @@ struct OOXMLCleaner {
         if type.hasPrefix("image/") || part.contains("/media/") || part.contains("/embeddings/") { return .media }
         if type.contains("font") { return .keep }
         if Self.knownFamilies.contains(where: type.hasPrefix), type.hasSuffix("+xml") || type.hasSuffix(".vmldrawing") {
-            return .rewrite
+            return .rewrite(excelNotes: type.hasSuffix("spreadsheetml.comments+xml"))
         }
         return .drop("an unknown part (\(part))")
     }

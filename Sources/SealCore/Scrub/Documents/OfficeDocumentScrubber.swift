@@ -1,5 +1,4 @@
 import Foundation
-import ZIPFoundation
 
 /// Office documents: Word, Excel and PowerPoint files (OOXML) and OpenDocument files
 /// (LibreOffice). Both are ZIP packages of XML parts, and both carry the author, the
@@ -17,25 +16,25 @@ struct OfficeDocumentScrubber: Scrubber {
 
     func scrub(_ input: InputFile, into output: AtomicFile) throws -> [String] {
         let name = URL(fileURLWithPath: input.path).lastPathComponent
-        let (archive, declared) = try ZIPPackage.open(input)
-        let result = try Self.clean(archive, declaredEntries: declared, name: name, writing: true, depth: 0)
+        let result = try Self.clean(name: name, writing: true, depth: 0) { try ZIPPackage(file: input, name: name) }
         try output.write(result.bytes)
         return result.findings
     }
 
     func inspect(_ input: InputFile) throws -> [String] {
         let name = URL(fileURLWithPath: input.path).lastPathComponent
-        let (archive, declared) = try ZIPPackage.open(input)
-        return try Self.clean(archive, declaredEntries: declared, name: name, writing: false, depth: 0).findings
+        return try Self.clean(name: name, writing: false, depth: 0) { try ZIPPackage(file: input, name: name) }.findings
     }
 
     /// A document inside a document (the spreadsheet behind a chart in a Word file) is
     /// cleaned the same way, one level deep; deeper nesting is refused.
     static let maxDepth = 1
 
-    static func clean(_ archive: Archive, declaredEntries: Int?, name: String, writing: Bool, depth: Int) throws -> DocumentCleaning.Result {
+    /// - Parameter open: reads the container; inside, so a file that is not a readable ZIP
+    ///   is refused by name like any other damage.
+    static func clean(name: String, writing: Bool, depth: Int, open: () throws -> ZIPPackage) throws -> DocumentCleaning.Result {
         do {
-            let package = try ZIPPackage(archive, name: name, declaredEntries: declaredEntries)
+            let package = try open()
             let cleaning = try DocumentCleaning(package: package, writing: writing, depth: depth)
             if package.contains("[Content_Types].xml") {
                 try OOXMLCleaner(cleaning).run()
@@ -121,9 +120,9 @@ final class DocumentCleaning {
             note(removed.map { "from pictures inside: \($0)" })
             try write(part, cleaned)
         case .notAnImage(.zip) where depth < OfficeDocumentScrubber.maxDepth:
-            let (archive, declared) = try ZIPPackage.open(bytes: bytes)
-            let inner = try OfficeDocumentScrubber.clean(archive, declaredEntries: declared, name: part,
-                                                         writing: writer != nil, depth: depth + 1)
+            let inner = try OfficeDocumentScrubber.clean(name: part, writing: writer != nil, depth: depth + 1) {
+                try ZIPPackage(bytes: bytes, name: part)
+            }
             note(inner.findings.map { "from a document inside: \($0)" })
             try write(part, inner.bytes)
         case .notAnImage(.text) where Self.isSVG(bytes):

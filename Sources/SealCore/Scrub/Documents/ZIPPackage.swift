@@ -22,9 +22,28 @@ struct ZIPPackage {
     private let entries: [String: Entry]
     private let limits: Limits
 
+    /// A document on disk, read in place.
+    init(file input: InputFile, name: String) throws {
+        let size = try input.size()
+        var tail = [UInt8](repeating: 0, count: min(size, 65_557))
+        let n = try tail.withUnsafeMutableBytes { try input.read(into: $0, at: size - $0.count) }
+        try self.init(Self.archive { try Archive(url: URL(fileURLWithPath: input.path), accessMode: .read) },
+                      name: name, declaredEntries: Self.declaredEntryCount(Array(tail.prefix(n))))
+    }
+
+    /// A document found inside another one.
+    init(bytes: [UInt8], name: String) throws {
+        try self.init(Self.archive { try Archive(data: Data(bytes), accessMode: .read) },
+                      name: name, declaredEntries: Self.declaredEntryCount(Array(bytes.suffix(65_557))))
+    }
+
+    private static func archive(_ open: () throws -> Archive) throws -> Archive {
+        do { return try open() } catch { throw DocumentError("it is not a readable ZIP archive") }
+    }
+
     /// - Parameter declaredEntries: the count the end-of-central-directory record gives,
     ///   from `declaredEntryCount`.
-    init(_ archive: Archive, name: String, declaredEntries: Int?, limits: Limits = Limits()) throws {
+    private init(_ archive: Archive, name: String, declaredEntries: Int?, limits: Limits = Limits()) throws {
         self.archive = archive
         self.name = name
         self.limits = limits
@@ -95,25 +114,6 @@ struct ZIPPackage {
         case Archive.ArchiveError.invalidCRC32: return "checksum mismatch"
         case Archive.ArchiveError.invalidCompressionMethod: return "unknown compression"
         default: return "cannot inflate it"
-        }
-    }
-
-    static func open(_ input: InputFile) throws -> (Archive, declaredEntries: Int?) {
-        let size = try input.size()
-        var tail = [UInt8](repeating: 0, count: min(size, 65_557))
-        let n = try tail.withUnsafeMutableBytes { try input.read(into: $0, at: size - $0.count) }
-        do {
-            return (try Archive(url: URL(fileURLWithPath: input.path), accessMode: .read), declaredEntryCount(Array(tail.prefix(n))))
-        } catch {
-            throw DocumentError("it is not a readable ZIP archive")
-        }
-    }
-
-    static func open(bytes: [UInt8]) throws -> (Archive, declaredEntries: Int?) {
-        do {
-            return (try Archive(data: Data(bytes), accessMode: .read), declaredEntryCount(Array(bytes.suffix(65_557))))
-        } catch {
-            throw DocumentError("it is not a readable ZIP archive")
         }
     }
 

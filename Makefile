@@ -4,11 +4,21 @@ BIN := .build/debug
 PYTHON_VENV := .venv
 PY := $(PYTHON_VENV)/bin/python
 
-.PHONY: all build demo demo-offline test bench-crypto bench-relay bench-scrub clean
+.PHONY: all deps test-deps bench-deps build demo demo-offline test bench-crypto bench-relay bench-scrub clean
 
 all: build
 
-build:
+# Debian packages: installed when missing (as root), or the exact apt-get line is printed.
+deps:
+	@bash scripts/install-deps.sh build
+
+test-deps:
+	@bash scripts/install-deps.sh test
+
+bench-deps:
+	@bash scripts/install-deps.sh bench
+
+build: deps
 	$(SWIFT) build --build-tests
 
 # A relay with demo keys on https://127.0.0.1:8443; it prints the commands to try.
@@ -24,19 +34,20 @@ $(PY):
 	$(PY) -m pip install --quiet 'cryptography>=46' 'pytest>=8' 'Pillow>=10.2' mutagen selenium \
 		python-docx openpyxl python-pptx 'pypdf>=5' reportlab
 
-test: build $(PY)
+test: test-deps build $(PY)
 	$(SWIFT) test --skip-build
+	bash scripts/check-daemon-links.sh $(BIN)/sealrelayd $(BIN)/seal
 	SEAL_BIN=$(CURDIR)/$(BIN)/seal SEALRELAYD_BIN=$(CURDIR)/$(BIN)/sealrelayd $(PY) -m pytest -q Tests/interop Tests/scrub Tests/web
 
-bench-crypto:
+bench-crypto: bench-deps
 	$(SWIFT) build -c release --product seal
 	bash scripts/bench-crypto.sh .build/release/seal
 
-bench-scrub: $(PY)
+bench-scrub: bench-deps $(PY)
 	$(SWIFT) build -c release --product seal
 	PYTHON=$(PY) bash scripts/bench-scrub.sh .build/release/seal
 
-bench-relay:
+bench-relay: bench-deps
 	$(SWIFT) build -c release --product sealrelayd
 	$(SWIFT) build -c release --product seal
 	bash scripts/bench-relay.sh .build/release/sealrelayd .build/release/seal

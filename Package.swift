@@ -1,13 +1,24 @@
 // swift-tools-version: 6.2
+// SealRelay runs on Linux (Debian 12); no other platform is built or tested.
 import PackageDescription
+
+/// Upcoming language features that catch mistakes early, on for every target of ours.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// Executables have no public API, so every import can be internal.
+let strictExecutable: [SwiftSetting] = strict + [.enableUpcomingFeature("InternalImportsByDefault")]
 
 let package = Package(
     name: "SealRelay",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "seal", targets: ["seal"]),
         .executable(name: "sealrelayd", targets: ["sealrelayd"]),
         .library(name: "SealCore", targets: ["SealCore"]),
+        .library(name: "SealAPI", targets: ["SealAPI"]),
+        .library(name: "SealScrub", targets: ["SealScrub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
@@ -25,38 +36,41 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CSodium",
-            pkgConfig: "libsodium",
-            providers: [.apt(["libsodium-dev"])]
-        ),
-        .systemLibrary(
-            name: "CQPDF",
-            pkgConfig: "libqpdf",
-            providers: [.apt(["libqpdf-dev"])]
-        ),
+        // C shims.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CQPDF", pkgConfig: "libqpdf", providers: [.apt(["libqpdf-dev"])]),
+        .target(name: "CTLSHardening"),
+
+        // The format and the keys: pure, no network, no process state.
         .target(
             name: "SealCore",
+            dependencies: ["CSodium", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Codename/Wordlists")],
+            swiftSettings: strict
+        ),
+        // Metadata removal; linked by `seal` only, never by the daemon.
+        .target(
+            name: "SealScrub",
             dependencies: [
-                "CSodium",
-                "CQPDF",
+                "SealCore", "CQPDF",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
-            resources: [.copy("Codename/Wordlists")]
+            swiftSettings: strict
         ),
-        .target(name: "CTLSHardening"),
+        // The relay protocol as types both ends share.
         .target(
-            name: "CommandLineExit",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+            name: "SealAPI",
+            dependencies: ["SealCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
         ),
+        // The daemon as a library.
         .target(
             name: "SealRelay",
             dependencies: [
-                "SealCore",
-                "CTLSHardening",
+                "SealCore", "SealAPI", "CTLSHardening",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -68,43 +82,45 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.copy("Resources/web")]
+            resources: [.copy("Resources/web")],
+            swiftSettings: strict
+        ),
+        // Exit codes and one-line errors shared by both executables.
+        .target(
+            name: "CommandLineExit",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
         ),
         .executableTarget(
             name: "sealrelayd",
             dependencies: [
-                "SealRelay",
-                "CommandLineExit",
+                "SealRelay", "SealCore", "CommandLineExit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: strictExecutable
         ),
         .executableTarget(
             name: "seal",
             dependencies: [
-                "SealCore",
-                "CommandLineExit",
+                "SealCore", "SealScrub", "SealAPI", "CommandLineExit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ]
+            ],
+            swiftSettings: strictExecutable
         ),
-        .testTarget(
-            name: "SealCoreTests",
-            dependencies: ["SealCore"],
-            resources: [.copy("Vectors")]
-        ),
-        .testTarget(
-            name: "CLITests",
-            dependencies: ["SealCore"]
-        ),
+
+        .testTarget(name: "SealCoreTests", dependencies: ["SealCore"], resources: [.copy("Vectors")], swiftSettings: strict),
+        .testTarget(name: "SealScrubTests", dependencies: ["SealScrub", "SealCore"], swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["SealCore"], swiftSettings: strict),
         .testTarget(
             name: "SealRelayTests",
             dependencies: [
-                "SealRelay", "SealCore",
+                "SealRelay", "SealAPI", "SealCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -112,7 +128,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            swiftSettings: strict
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -5,7 +5,7 @@ import Foundation
 import Glibc
 #endif
 
-/// The exit contract both executables share (DESIGN §8): 0 on success and for help, 1 for
+/// The exit contract both executables share (README.md): 0 on success and for help, 1 for
 /// an error a person must act on (one line on stderr, no stack trace), 2 for usage errors.
 extension AsyncParsableCommand {
     /// Parses the command line, runs the command and exits. Core dumps are switched off

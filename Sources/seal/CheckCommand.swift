@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SealCore
 
-/// `seal check`: a source reads the replies waiting for them (DESIGN §4, §8). Everything
+/// `seal check`: a source reads the replies waiting for them (docs/FORMAT.md §5 and README.md). Everything
 /// comes from the codename: the mailbox secret shown to the relay and the key that opens
 /// the replies. Nothing is kept on the device unless --out asks for it.
 struct Check: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SealCore
+import SealScrub
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SealCore
+import SealScrub
 
 struct Open: ParsableCommand {
     static let configuration = CommandConfiguration(

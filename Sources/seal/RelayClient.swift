@@ -3,9 +3,10 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import SealAPI
 import SealCore
 
-/// The relay's HTTP API v1 (DESIGN §5) as the CLI uses it.
+/// The relay's HTTP API v1 (docs/API.md) as the CLI uses it.
 ///
 /// What it sends: the request line, `Host`, `User-Agent: seal` (fixed, never the system or
 /// a version), `Content-Type`/`Content-Length` on uploads, on reviewer routes the two

@@ -6,7 +6,7 @@ import SealCore
 import Glibc
 #endif
 
-/// `seal reply`: a reviewer's answer to a source, made on the air-gapped machine (DESIGN §4,
+/// `seal reply`: a reviewer's answer to a source, made on the air-gapped machine (docs/FORMAT.md §5,
 /// §8). It reads the opened report's manifest for the source's reply key, mailbox and
 /// thread, seals the reply to that key alone, and leaves it in an outgoing folder for
 /// `seal push-replies` on the online machine.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SealCore
+import SealScrub
 
 /// `seal scrub FILE --out FILE`: the same cleaning `seal encrypt` does, on its own, so a
 /// source can check what leaves their device or clean a file for another channel.

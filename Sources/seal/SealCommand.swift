@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// `seal`: the companion CLI for sources, intermediaries, reviewers and the organisation
-/// (DESIGN §8). Exit status: 0 success, 1 a user-facing error (one line on stderr),
+/// (README.md). Exit status: 0 success, 1 a user-facing error (one line on stderr),
 /// 2 a usage error.
 @main
 struct Seal: AsyncParsableCommand {

@@ -10,7 +10,7 @@ import ServiceLifecycle
 import Glibc
 #endif
 
-/// `sealrelayd`: the relay daemon (DESIGN §8). Exit status 0, 1 with one line on stderr for
+/// `sealrelayd`: the relay daemon (README.md). Exit status 0, 1 with one line on stderr for
 /// an operator error, 2 for usage errors.
 @main
 struct SealRelayd: AsyncParsableCommand {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// DESIGN §7: a file the client cannot scrub is refused unless the source explicitly allows
+/// SECURITY.md: a file the client cannot scrub is refused unless the source explicitly allows
 /// it, and the manifest says so; §8: long work stays quiet when stderr is not a terminal.
 @Suite("seal encrypt attachments")
 final class AttachmentTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// DESIGN §2: clients refuse a bundle whose signature does not verify against the pinned
+/// docs/FORMAT.md §1-2: clients refuse a bundle whose signature does not verify against the pinned
 /// organisation fingerprint, or whose counter went backwards. A refused bundle leaves no
 /// envelope behind: no `--out` file and no hidden partial file.
 @Suite("seal encrypt trusts only the pinned organisation's current bundle")

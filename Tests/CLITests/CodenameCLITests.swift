@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// DESIGN §4: a codename is 12 BIP39 words; follow-up reports made with the same codename,
+/// docs/FORMAT.md §5: a codename is 12 BIP39 words; follow-up reports made with the same codename,
 /// in any of its languages, carry the same thread and open into the same `thread-*` folder.
 @Suite("seal codename files")
 final class CodenameCLITests {

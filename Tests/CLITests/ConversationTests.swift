@@ -2,7 +2,7 @@ import Foundation
 import SealCore
 import Testing
 
-/// DESIGN §4 and issue 4, the offline half of a conversation: `seal reply` on the air-gapped
+/// docs/FORMAT.md §5 and issue 4, the offline half of a conversation: `seal reply` on the air-gapped
 /// machine, what `seal push-replies` and `seal check` refuse before any request, follow-ups
 /// on one thread, and `seal open`'s summary. The relay half is in
 /// SealRelayTests/ConversationEndToEndTests.swift.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// DESIGN §3: a reader rejects a missing last chunk, trailing data, a truncated stream and a
+/// docs/FORMAT.md §3-4: a reader rejects a missing last chunk, trailing data, a truncated stream and a
 /// header MAC that does not verify, with a clear error and no partial plaintext left behind
 /// as if it were complete. For `seal open` that means exit 1, one line, and under `--out`
 /// no `thread-*` folder, no hidden `.opening-*` staging folder and no `.partial` file.

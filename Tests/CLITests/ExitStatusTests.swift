@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// DESIGN §8: exit 0 on success, 1 on a user-facing error (one clear line on stderr, no
+/// README.md: exit 0 on success, 1 on a user-facing error (one clear line on stderr, no
 /// stack trace), 2 on usage errors.
 @Suite("seal exit status")
 final class ExitStatusTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// DESIGN §2 key files and §8 `keygen`, `org keygen`, `credential new`, `fingerprint`.
+/// docs/FORMAT.md §1-2 key files and §8 `keygen`, `org keygen`, `credential new`, `fingerprint`.
 @Suite("seal key files")
 final class KeyFileTests {
     let seal: SealCLI
@@ -146,7 +146,7 @@ final class KeyFileTests {
         #expect(try seal.hexFingerprint(of: "bundle.json") == fromPub)
         #expect(try seal.hexFingerprint(of: "org/org.seckey") == fromPub)
 
-        // DESIGN §2: SHA-256 of the Ed25519 public key, checked here with coreutils.
+        // docs/FORMAT.md §1-2: SHA-256 of the Ed25519 public key, checked here with coreutils.
         let ed25519Text = try #require(try seal.json("org/org.pub")["ed25519"] as? String)
         let ed25519 = try #require(Bytes.base64URLDecode(ed25519Text))
         #expect(ed25519.count == 32)

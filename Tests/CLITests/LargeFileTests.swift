@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// DESIGN §3: the payload is streamed in 64 KiB chunks, so a large attachment goes through
+/// docs/FORMAT.md §3-4: the payload is streamed in 64 KiB chunks, so a large attachment goes through
 /// `seal encrypt` and `seal open` unchanged.
 @Suite("seal streams large attachments")
 final class LargeFileTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// DESIGN §8: `seal encrypt` offline to every reviewer of a bundle, `seal open` on the
+/// README.md: `seal encrypt` offline to every reviewer of a bundle, `seal open` on the
 /// air-gapped machine into `OUT/thread-<id>/report-<id>/{message.txt,manifest.json,attachments/}`.
 @Suite("seal encrypt and seal open round trip")
 final class RoundTripTests {
@@ -100,7 +100,7 @@ final class RoundTripTests {
     }
 
     @Test func encryptWritesNothingToStderrWhenAllIsWell() throws {
-        // Progress is for terminals only (DESIGN §8); here stderr is a file.
+        // Progress is for terminals only (README.md); here stderr is a file.
         let org = try seal.makeWorld()
         try seal.write("note.txt", "evidence\n")
         let encrypted = try seal.encrypt(org, out: "r.seal", ["--message", "hello", "--attach", "note.txt"])
@@ -139,7 +139,7 @@ final class RoundTripTests {
     }
 
     @Test func shortReportsAllHaveTheSameSize() throws {
-        // DESIGN §3: padding to at least 16 KiB, so a short message's length does not show.
+        // docs/FORMAT.md §3-4: padding to at least 16 KiB, so a short message's length does not show.
         let org = try seal.makeWorld()
         try seal.write("note.txt", String(repeating: "a longer attached note. ", count: 200))
         let sizes = try [

@@ -294,7 +294,7 @@ struct SealCLI {
 
 // MARK: shared expectations
 
-/// DESIGN §8: a user-facing error exits 1 with one clear line on stderr, no stack trace.
+/// README.md: a user-facing error exits 1 with one clear line on stderr, no stack trace.
 func expectUserError(_ result: RunResult, mentioning needles: [String] = [],
                      sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(result.status == 1, "\(result)", sourceLocation: sourceLocation)
@@ -308,7 +308,7 @@ func expectUserError(_ result: RunResult, mentioning needles: [String] = [],
     }
 }
 
-/// DESIGN §8: a usage error exits 2, with a message and without a stack trace.
+/// README.md: a usage error exits 2, with a message and without a stack trace.
 func expectUsageError(_ result: RunResult, mentioning needles: [String] = [],
                       sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(result.status == 2, "\(result)", sourceLocation: sourceLocation)

@@ -11,7 +11,7 @@ import Testing
 //   only, for English, Korean, Simplified and Traditional Chinese, 128 to 256 bits.
 //
 // - Vectors/codename-crosscheck.json: eight entropies (all-zero, all-one, six random) with
-//   the words python-mnemonic 0.21 gives in the three languages and the DESIGN §4 derivation
+//   the words python-mnemonic 0.21 gives in the three languages and the docs/FORMAT.md §5 derivation
 //   computed with Python `cryptography` 48.0.0. Regenerate with this script (the Swift tests
 //   never run Python):
 //

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SealCore
 
-/// DESIGN §4: a reply is an envelope with one X25519 stanza for the source's reply key,
+/// docs/FORMAT.md §5: a reply is an envelope with one X25519 stanza for the source's reply key,
 /// opened with the key derived from the codename, whatever language it was typed in.
 @Suite("Reply identity")
 final class ReplyIdentityTests {

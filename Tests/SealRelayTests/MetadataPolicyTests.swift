@@ -4,7 +4,7 @@ import SealCore
 import Testing
 @testable import SealRelay
 
-/// DESIGN §7: the relay writes no client address, header or exact time anywhere, and its
+/// SECURITY.md: the relay writes no client address, header or exact time anywhere, and its
 /// TLS cannot link two visits. These tests use real tools from outside the process:
 /// curl (to send from a second loopback address with marker headers) and openssl s_client.
 @Suite("Metadata policy")

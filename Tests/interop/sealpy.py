@@ -2,7 +2,7 @@
 """sealpy: an independent Python implementation of SealRelay envelope format v1.
 
 It serves as an interoperability oracle for the Swift implementation
-(DESIGN.md sections 2 and 3). Dependencies: the standard library and the PyPI
+(docs/FORMAT.md). Dependencies: the standard library and the PyPI
 ``cryptography`` package (>= 46, for ``hazmat.primitives.hpke``).
 
 Layers, each usable on its own from tests:
@@ -44,7 +44,7 @@ from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 # ---------------------------------------------------------------------------
-# Constants (DESIGN.md section 3 and the fixed byte-level decisions)
+# Constants (docs/FORMAT.md and the fixed byte-level decisions)
 # ---------------------------------------------------------------------------
 
 MAGIC = b"SEAL1\n"
@@ -295,7 +295,7 @@ class Recipient:
 
     @classmethod
     def reply_key(cls, x25519_pub: bytes) -> "Recipient":
-        """A source's X25519-only reply key (DESIGN section 4)."""
+        """A source's X25519-only reply key (docs/FORMAT.md §5)."""
         return cls(kid_for(x25519_pub), bytes(x25519_pub), None, "")
 
 

@@ -1,7 +1,7 @@
 """Shared helpers for the metadata-scrubbing tests (images, audio, video).
 
 Every fixture carries metadata written by real tools (ExifTool, heif-enc, ...), never
-bytes written by hand, and the oracle is ExifTool and mat2 from Debian (DESIGN §7).
+bytes written by hand, and the oracle is ExifTool and mat2 from Debian (SECURITY.md).
 
 Needs SEAL_BIN pointing at the built `seal` binary. Missing tools are a test failure,
 not a skip: a scrubbing suite that silently skips proves nothing.

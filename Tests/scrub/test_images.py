@@ -1,5 +1,5 @@
 """Still images (JPEG, PNG, WebP, HEIC): `seal scrub`, `seal encrypt` and `seal open`
-against ExifTool and mat2 (DESIGN §7, issue "Metadata scrubbing, part 1").
+against ExifTool and mat2 (SECURITY.md, issue "Metadata scrubbing, part 1").
 
 Fixtures: base images made with Pillow (or heif-enc for HEIC), metadata written by
 ExifTool, real camera photos from Debian's golang-github-rwcarlsen-goexif-dev. The

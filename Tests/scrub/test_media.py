@@ -1,5 +1,5 @@
 """Video and audio (MP4, MOV, M4A, MP3, FLAC, Ogg Opus, Ogg Vorbis): `seal scrub FILE --out
-OUT` against ExifTool, mat2 and ffmpeg (DESIGN §7, issue "Metadata scrubbing, part 1").
+OUT` against ExifTool, mat2 and ffmpeg (SECURITY.md, issue "Metadata scrubbing, part 1").
 
 Fixtures: media made by ffmpeg from its lavfi test sources, with tags written by ffmpeg
 itself, ExifTool (QuickTime Keys, UserData, XMP) and mutagen (ID3v1/v2, APEv2, FLAC

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// The organisation-signed list of reviewers a report may be encrypted to (DESIGN §2).
+/// The organisation-signed list of reviewers a report may be encrypted to (docs/FORMAT.md §1-2).
 /// The only way to get one is `verify`, so code that holds a `RecipientBundle` holds keys
 /// the pinned organisation vouched for.
 public struct RecipientBundle: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A source's codename: 128 random bits shown as 12 BIP39 words (DESIGN §4).
+/// A source's codename: 128 random bits shown as 12 BIP39 words (docs/FORMAT.md §5).
 ///
 /// It is the only thing a source keeps (in memory or on paper); every reply key and mailbox
 /// is derived from it again each time, so a seized phone holds nothing.

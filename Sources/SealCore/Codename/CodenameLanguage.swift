@@ -1,6 +1,6 @@
 import Foundation
 
-/// The scripts a codename can be written in (DESIGN §4). One codename has the same 12 word
+/// The scripts a codename can be written in (docs/FORMAT.md §5). One codename has the same 12 word
 /// positions in every language, so a source may read it in one script and type it in another.
 public enum CodenameLanguage: String, CaseIterable, Sendable {
     case english

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// Everything a source needs to receive replies, derived from the codename's 16 entropy
-/// bytes alone (DESIGN §4), so nothing has to be stored on a phone that may be searched.
+/// bytes alone (docs/FORMAT.md §5), so nothing has to be stored on a phone that may be searched.
 ///
 /// Derivation uses the entropy rather than the words so the same codename typed in any of
 /// the three languages gives the same keys.

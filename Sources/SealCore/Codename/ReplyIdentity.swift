@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// What opens the replies a reviewer sends to a source (DESIGN §4): the reply X25519 key
+/// What opens the replies a reviewer sends to a source (docs/FORMAT.md §5): the reply X25519 key
 /// derived from the codename. It opens only X25519 stanzas addressed to its own kid;
 /// anything else (an X-Wing stanza, a reviewer's envelope) reads as "not addressed to you".
 public struct ReplyIdentity: EnvelopeDecryptionKey {
@@ -51,7 +51,7 @@ extension CodenameSecrets {
     }
 }
 
-/// The shape every reply envelope has (DESIGN §4): exactly one X25519 stanza, for the
+/// The shape every reply envelope has (docs/FORMAT.md §5): exactly one X25519 stanza, for the
 /// source's reply key. Shared by `seal reply` (which writes it), `seal push-replies` (which
 /// checks before upload) and `seal check` (which checks what the relay served).
 public enum ReplyEnvelope {

@@ -1,4 +1,4 @@
-/// The fixed numbers of envelope format v1 (DESIGN §3, docs/FORMAT.md).
+/// The fixed numbers of envelope format v1 (docs/FORMAT.md §3).
 public enum EnvelopeFormat {
     public static let magic: [UInt8] = Array("SEAL1\n".utf8)
     public static let chunkSize = 65536

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// Opens an envelope (DESIGN §3): finds the caller's stanza, unwraps the file key, checks
+/// Opens an envelope (docs/FORMAT.md §3-4): finds the caller's stanza, unwraps the file key, checks
 /// the header MAC, then streams authenticated plaintext into a sink 64 KiB at a time.
 public enum EnvelopeReader {
     public static func open(

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// Whom an envelope is sealed to: a reviewer (both halves) or a source's reply key
-/// (X25519 only, DESIGN §4).
+/// (X25519 only, docs/FORMAT.md §5).
 public struct EnvelopeRecipient: Sendable {
     public let kid: KeyID
     let x25519: [UInt8]

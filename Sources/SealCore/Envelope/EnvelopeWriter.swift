@@ -24,7 +24,7 @@ public final class EnvelopeBytes: EnvelopeOutput {
     }
 }
 
-/// Seals one envelope of a known plaintext length (DESIGN §3): the head is written when it
+/// Seals one envelope of a known plaintext length (docs/FORMAT.md §3-4): the head is written when it
 /// is created, then each 64 KiB chunk by index, in any order.
 public struct EnvelopeWriter {
     let output: any EnvelopeOutput

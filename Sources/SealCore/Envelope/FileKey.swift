@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// The random 32-byte key of one envelope, and the two keys derived from it (DESIGN §3).
+/// The random 32-byte key of one envelope, and the two keys derived from it (docs/FORMAT.md §3-4).
 /// Opaque outside SealCore: nothing else needs its bytes.
 public struct FileKey: Sendable {
     let key: SymmetricKey

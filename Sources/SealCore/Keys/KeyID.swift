@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// The 16-byte name of a decryption key, carried in every stanza so a reviewer finds their
-/// stanza without trying each one (DESIGN §2).
+/// stanza without trying each one (docs/FORMAT.md §1-2).
 public struct KeyID: Hashable, Sendable, CustomStringConvertible {
     public let bytes: [UInt8]
 

@@ -1,7 +1,7 @@
 import CSodium
 
 /// The "protected" object of a secret key file: Argon2id stretches the passphrase, and
-/// XChaCha20-Poly1305 seals the secret fields under the result (DESIGN §2). The cost is
+/// XChaCha20-Poly1305 seals the secret fields under the result (docs/FORMAT.md §1-2). The cost is
 /// stored in the file so it can rise later without a format change; no setting lowers it.
 public struct PassphraseProtection: Codable, Sendable, Equatable {
     public let kdf: String

@@ -1,7 +1,7 @@
 import CSodium
 import Foundation
 
-/// Any secret key file (DESIGN §2): its type, its public fields, and its secret fields,
+/// Any secret key file (docs/FORMAT.md §1-2): its type, its public fields, and its secret fields,
 /// which are kept in guarded memory and either stored in the clear or sealed under a
 /// passphrase in a "protected" object.
 struct SecretKeyFile {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The first thing inside a report's plaintext: what the report holds and how to answer
-/// its source (DESIGN §3). Nothing here identifies a device, a person or a time.
+/// its source (docs/FORMAT.md §3-4). Nothing here identifies a device, a person or a time.
 public struct Manifest: Codable, Equatable, Sendable {
     public enum Kind: String, Codable, Sendable { case report, reply }
 

@@ -1,6 +1,6 @@
 /// Padmé padding (Nikitin et al., PETS 2019): rounds a length up so that it reveals only
 /// O(log log n) bits, with at most 12% overhead. Reports are first raised to 16 KiB so
-/// every short message has the same size (DESIGN §3).
+/// every short message has the same size (docs/FORMAT.md §3-4).
 public enum Padme {
     public static let minimumReportSize = 16384
 

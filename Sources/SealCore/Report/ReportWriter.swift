@@ -22,7 +22,7 @@ public struct Attachment: Sendable {
     }
 }
 
-/// Lays out a report's plaintext (DESIGN §3): u32 manifest length, manifest, file bytes,
+/// Lays out a report's plaintext (docs/FORMAT.md §3-4): u32 manifest length, manifest, file bytes,
 /// zero padding; and seals it.
 ///
 /// The manifest comes first but holds each file's SHA-256, known only once the file has

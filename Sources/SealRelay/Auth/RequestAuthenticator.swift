@@ -1,7 +1,8 @@
 import Foundation
+import SealAPI
 import SealCore
 
-/// Checks reviewer requests (RFC 9421, DESIGN §5): a known credential, a signature over
+/// Checks reviewer requests (RFC 9421, docs/API.md): a known credential, a signature over
 /// method and path, a `created` time inside the window, and a nonce never seen before.
 public actor RequestAuthenticator {
     public enum Failure: Error, Equatable, CustomStringConvertible {

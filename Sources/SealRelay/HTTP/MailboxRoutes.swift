@@ -4,7 +4,7 @@ import Hummingbird
 import NIOCore
 import SealCore
 
-/// A source reads the replies to their reports (DESIGN §4, §5) by presenting the mailbox
+/// A source reads the replies to their reports (docs/FORMAT.md §5 and docs/API.md) by presenting the mailbox
 /// secret derived from their codename; the relay hashes it to find the mailbox. There is no
 /// account and nothing to log in with, and an unknown mailbox looks exactly like an empty one.
 struct MailboxRoutes: Sendable {

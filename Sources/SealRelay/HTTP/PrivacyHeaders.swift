@@ -1,7 +1,7 @@
 import HTTPTypes
 import Hummingbird
 
-/// Response headers every public answer carries (DESIGN §7): nothing cached, no referrer
+/// Response headers every public answer carries (SECURITY.md): nothing cached, no referrer
 /// sent onwards, nothing loaded from anywhere else, no way to frame the page. The same CSP
 /// covers the submission page: no inline script or style, and `form-action 'none'` because
 /// no form on the page ever submits: the page only sends ciphertext, by script.

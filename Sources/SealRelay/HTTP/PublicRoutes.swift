@@ -4,7 +4,7 @@ import Hummingbird
 import NIOCore
 import SealCore
 
-/// What a source can ask of the relay: the bundle and report intake (DESIGN §5).
+/// What a source can ask of the relay: the bundle and report intake (docs/API.md).
 struct PublicRoutes: Sendable {
     let bundle: RecipientBundle
     let intake: EnvelopeIntake

@@ -4,7 +4,7 @@ import Hummingbird
 import NIOCore
 import SealCore
 
-/// A reviewer's online machine pulls ciphertext and acknowledges it (DESIGN §5). Every
+/// A reviewer's online machine pulls ciphertext and acknowledges it (docs/API.md). Every
 /// request is signed with the reviewer's fetch credential (RFC 9421).
 struct ReviewerRoutes: Sendable {
     let spool: Spool

@@ -4,7 +4,7 @@ import Hummingbird
 import NIOCore
 import SealCore
 
-/// The submission page (DESIGN §5 `GET /`): static files from the package's resources, read
+/// The submission page (docs/API.md `GET /`): static files from the package's resources, read
 /// once at start-up and served from memory, plus the BIP39 word lists SealCore ships.
 ///
 /// The page is static except for one value: the organisation fingerprint from relay.conf,

@@ -26,7 +26,7 @@ enum Delivery: Sendable {
     /// A report: every stanza must name a reviewer of the current bundle.
     case report(reviewers: Set<KeyID>)
     /// A reviewer's answer to a source: one X25519 stanza for the source's reply key,
-    /// which no bundle lists (DESIGN §4), so only its shape is checked.
+    /// which no bundle lists (docs/FORMAT.md §5), so only its shape is checked.
     case reply(mailbox: MailboxID)
 
     func check(_ head: EnvelopeHead) throws {
@@ -41,7 +41,7 @@ enum Delivery: Sendable {
     }
 }
 
-/// What can be checked of an envelope without a key (DESIGN §3), fed its bytes in order as
+/// What can be checked of an envelope without a key (docs/FORMAT.md §3-4), fed its bytes in order as
 /// they arrive: the size limit, magic, header length bound, the header's exact shape, the
 /// recipients (by `Delivery`), and at the end the Padmé-padded payload length; and its
 /// content id, the SHA-256 of exactly the bytes fed. Both ways in, the single-request

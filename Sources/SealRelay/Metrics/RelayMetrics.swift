@@ -1,6 +1,6 @@
 import Prometheus
 
-/// Counts only (DESIGN §7): no label here can tell one source or request from another;
+/// Counts only (SECURITY.md): no label here can tell one source or request from another;
 /// the only label is a rejection reason from a fixed list.
 public struct RelayMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()

@@ -2,7 +2,7 @@ import Crypto
 import SealCore
 
 /// Where a source's replies wait: the first 16 bytes of SHA-256 of the mailbox secret the
-/// source derives from their codename (DESIGN §4). The relay stores only this hash, so
+/// source derives from their codename (docs/FORMAT.md §5). The relay stores only this hash, so
 /// holding its disk does not let anyone read a mailbox; presenting the secret does.
 public struct MailboxID: Hashable, Sendable, CustomStringConvertible {
     public let bytes: [UInt8]

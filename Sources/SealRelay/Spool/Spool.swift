@@ -5,7 +5,7 @@ import SealCore
 import Glibc
 #endif
 
-/// The durable queue of ciphertext (DESIGN §6): one `ID.seal` file per envelope, plus an
+/// The durable queue of ciphertext (docs/ARCHITECTURE.md): one `ID.seal` file per envelope, plus an
 /// `ID.acks` file listing the reviewers' kids that acknowledged it. Nothing about senders
 /// is stored; the only time kept is the expiry day, as the file's modification time.
 ///

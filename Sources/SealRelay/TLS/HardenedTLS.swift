@@ -4,7 +4,7 @@ import Logging
 import NIOCore
 import NIOSSL
 
-/// TLS for the public listener (DESIGN §7): TLS 1.3 only, and no session tickets or
+/// TLS for the public listener (SECURITY.md): TLS 1.3 only, and no session tickets or
 /// session cache, because resumption lets the relay link two visits by one source.
 public enum HardenedTLS {
     public struct SetupError: Error, CustomStringConvertible {

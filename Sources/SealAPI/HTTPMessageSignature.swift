@@ -1,0 +1,106 @@
+import Foundation
+import SealCore
+
+/// The subset of HTTP Message Signatures (RFC 9421) that reviewer requests use: one
+/// signature, label `sig1`, covering `@method` and `@path`, with `created`, `nonce`,
+/// `keyid` and `alg="ed25519"`. Client and relay share this type, so both build the
+/// signature base from the same code.
+public struct HTTPMessageSignature: Sendable, Equatable {
+    public static let label = "sig1"
+    public static let components = ["@method", "@path"]
+    public static let algorithm = "ed25519"
+
+    public let created: Int
+    public let nonce: String
+    /// The hex fingerprint of the signer's Ed25519 fetch credential.
+    public let keyID: String
+
+    public init(created: Int, nonce: String, keyID: String) {
+        self.created = created
+        self.nonce = nonce
+        self.keyID = keyID
+    }
+
+    /// The inner list and parameters, as serialised in both `Signature-Input` and the
+    /// `@signature-params` line of the signature base (RFC 9421 §2.3).
+    public var serializedParameters: String {
+        let list = Self.components.map { "\"\($0)\"" }.joined(separator: " ")
+        return "(\(list));created=\(created);keyid=\"\(keyID)\";nonce=\"\(nonce)\";alg=\"\(Self.algorithm)\""
+    }
+
+    /// The signature base (RFC 9421 §2.5): one line per covered component, then the
+    /// parameters; no trailing newline.
+    public func signatureBase(method: String, path: String) -> [UInt8] {
+        Array("\"@method\": \(method.uppercased())\n\"@path\": \(path)\n\"@signature-params\": \(serializedParameters)".utf8)
+    }
+
+    // MARK: client side
+
+    /// Signs a request; returns the `Signature-Input` and `Signature` header values.
+    public static func sign(method: String, path: String, with key: SigningKey,
+                            now: Date = Date()) throws -> (signatureInput: String, signature: String) {
+        let params = HTTPMessageSignature(created: Int(now.timeIntervalSince1970),
+                                          nonce: Base64URL.encode(Sodium.randomBytes(16)),
+                                          keyID: key.fingerprint.hex)
+        let sig = try key.signature(for: params.signatureBase(method: method, path: path))
+        return ("\(label)=\(params.serializedParameters)", "\(label)=:\(Data(sig).base64EncodedString()):")
+    }
+
+    // MARK: relay side
+
+    public enum ParseError: Error, Equatable, CustomStringConvertible, Sendable {
+        case missing
+        case malformed
+
+        public var description: String {
+            switch self {
+            case .missing: return "the request is not signed"
+            case .malformed: return "the request signature is malformed"
+            }
+        }
+    }
+
+    /// Parses the two headers, accepting exactly the shape `sign` produces (any parameter
+    /// order): anything else is refused rather than interpreted.
+    public static func parse(signatureInput: String?, signature: String?) throws -> (HTTPMessageSignature, [UInt8]) {
+        guard let signatureInput, let signature else { throw ParseError.missing }
+        let prefix = "\(label)="
+        guard signatureInput.hasPrefix(prefix), signature.hasPrefix(prefix + ":"), signature.hasSuffix(":"),
+              signature.utf8.count > prefix.utf8.count + 2
+        else { throw ParseError.malformed }
+        let sigText = signature.dropFirst(prefix.count + 1).dropLast()
+        guard let sigBytes = Data(base64Encoded: String(sigText)), sigBytes.count == 64 else { throw ParseError.malformed }
+        let rest = signatureInput.dropFirst(prefix.count)
+        let list = "(" + components.map { "\"\($0)\"" }.joined(separator: " ") + ")"
+        guard rest.hasPrefix(list) else { throw ParseError.malformed }
+        var created: Int?
+        var nonce: String?
+        var keyID: String?
+        var alg: String?
+        for param in rest.dropFirst(list.count).split(separator: ";", omittingEmptySubsequences: false).dropFirst() {
+            let pair = param.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { throw ParseError.malformed }
+            let name = String(pair[0])
+            let raw = String(pair[1])
+            func quoted() throws -> String {
+                guard raw.count >= 2, raw.hasPrefix("\""), raw.hasSuffix("\"") else { throw ParseError.malformed }
+                let inner = String(raw.dropFirst().dropLast())
+                guard !inner.contains("\""), !inner.contains("\\") else { throw ParseError.malformed }
+                return inner
+            }
+            switch name {
+            case "created" where created == nil:
+                guard let n = Int(raw), n > 0 else { throw ParseError.malformed }
+                created = n
+            case "nonce" where nonce == nil: nonce = try quoted()
+            case "keyid" where keyID == nil: keyID = try quoted()
+            case "alg" where alg == nil: alg = try quoted()
+            default: throw ParseError.malformed
+            }
+        }
+        guard let created, let nonce, let keyID, alg == algorithm, !nonce.isEmpty, nonce.utf8.count <= 64 else {
+            throw ParseError.malformed
+        }
+        return (HTTPMessageSignature(created: created, nonce: nonce, keyID: keyID), Array(sigBytes))
+    }
+}

@@ -97,6 +97,7 @@ let package = Package(
                 "SealRelay", "SealCore", "CommandLineExit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictExecutable
@@ -114,8 +115,11 @@ let package = Package(
             swiftSettings: strictExecutable
         ),
 
-        .testTarget(name: "SealCoreTests", dependencies: ["SealCore"], resources: [.copy("Vectors")], swiftSettings: strict),
-        .testTarget(name: "SealScrubTests", dependencies: ["SealScrub", "SealCore"], swiftSettings: strict),
+        // Helpers the test targets share; never part of a product.
+        .target(name: "SealTestSupport", path: "Tests/SealTestSupport", swiftSettings: strict),
+        .testTarget(name: "SealCoreTests", dependencies: ["SealCore", "SealTestSupport"], resources: [.copy("Vectors")],
+                    swiftSettings: strict),
+        .testTarget(name: "SealScrubTests", dependencies: ["SealScrub", "SealCore", "SealTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["SealCore"], swiftSettings: strict),
         .testTarget(
             name: "SealRelayTests",

@@ -15,7 +15,7 @@ extension AsyncParsableCommand {
         _ = setrlimit(Int32(RLIMIT_CORE.rawValue), &limit)
         do {
             let parsed = try parseAsRoot()
-            if var command = parsed as? AsyncParsableCommand {
+            if var command = parsed as? any AsyncParsableCommand {
                 try await command.run()
             } else {
                 var command = parsed

@@ -22,7 +22,7 @@ struct ISOBox {
     /// translates positions in `bytes` to the coordinates the box is reported in (used
     /// when `bytes` is only the header, read from somewhere in a large file).
     static func parse(_ bytes: [UInt8], at: Int, offset: Int = 0, limit: Int,
-                      fail: (String) -> Error) throws -> ISOBox {
+                      fail: (String) -> any Error) throws -> ISOBox {
         let start = at + offset
         guard let size32 = MediaBytes.be(bytes, at, 4), let type = MediaBytes.be(bytes, at + 4, 4) else {
             throw fail("a box header at byte \(start) is cut short")

@@ -357,7 +357,7 @@ final class RelayClient: Sendable {
 
     /// A refusal from the relay, with its `{"error":"..."}` line (cleaned of anything a
     /// terminal would interpret) and a hint for the statuses a person can do something about.
-    private func failure(_ response: HTTPClientResponse, doing what: String) async throws -> Error {
+    private func failure(_ response: HTTPClientResponse, doing what: String) async throws -> any Error {
         let body = try? await response.body.collect(upTo: Self.maxErrorSize)
         struct Refusal: Decodable { var error: String }
         let reason = body.flatMap { try? JSONDecoder().decode(Refusal.self, from: Data($0.readableBytesView)).error }
@@ -388,7 +388,7 @@ struct RelayTransportError: Error, CustomStringConvertible {
 
     init(description: String) { self.description = description }
 
-    init(describing error: Error, endpoint: RelayEndpoint, proxy: RelayProxy?, caPath: String?) {
+    init(describing error: any Error, endpoint: RelayEndpoint, proxy: RelayProxy?, caPath: String?) {
         let host = endpoint.hostDisplay
         let via = proxy.map { " through the proxy \($0.display)" } ?? ""
         let text = String(describing: error)

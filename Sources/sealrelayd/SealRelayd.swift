@@ -5,6 +5,7 @@ import Logging
 import SealCore
 import SealRelay
 import ServiceLifecycle
+import UnixSignals
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import Foundation
+import SealTestSupport
 import Testing
 @testable import SealCore
 

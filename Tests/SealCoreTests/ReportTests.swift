@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SealTestSupport
 import Testing
 @testable import SealCore
 
@@ -22,7 +23,13 @@ final class ReportTests {
 
     func writeText(_ name: String, _ text: String) throws -> SealCore.Attachment {
         let path = try dir.write(Array(text.utf8), to: name)
-        return try AttachmentPreparer.prepare(path: path, allowUnscrubbed: false)
+        return SealCore.Attachment(path: path, name: name, type: "text/plain", removed: [], unscrubbed: false)
+    }
+
+    /// An attachment as `seal` hands it to the report writer (cleaning is SealScrub's job).
+    func attachment(_ path: String, unscrubbed: Bool) -> SealCore.Attachment {
+        SealCore.Attachment(path: path, name: (path as NSString).lastPathComponent, type: "application/octet-stream",
+                            removed: [], unscrubbed: unscrubbed)
     }
 
     func seal(_ writer: inout ReportWriter, to identity: ReviewerIdentity) throws -> String {
@@ -55,8 +62,8 @@ final class ReportTests {
         let big = try dir.write(TestKeys.pattern(200_003), to: "big.bin")
         let empty = try dir.write([], to: "empty.txt")
         let attachments = try [
-            AttachmentPreparer.prepare(path: big, allowUnscrubbed: true),
-            AttachmentPreparer.prepare(path: empty, allowUnscrubbed: false),
+            attachment(big, unscrubbed: true),
+            attachment(empty, unscrubbed: false),
             writeText("note.txt", "third"),
         ]
         let message = String(repeating: "증언 ", count: 30_000)
@@ -74,7 +81,7 @@ final class ReportTests {
         let alice = try TestKeys.identity("alice", seed: 1)
         let path = try dir.write(TestKeys.pattern(100_000), to: "grows.bin")
         var writer = try ReportWriter(kind: .report, message: "m",
-                                      attachments: [AttachmentPreparer.prepare(path: path, allowUnscrubbed: true)],
+                                      attachments: [attachment(path, unscrubbed: true)],
                                       reply: nil, thread: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.seekToEnd()
@@ -148,29 +155,6 @@ final class ReportTests {
     func duplicateNames() {
         #expect(AttachmentName.sanitise("photo.jpg", taken: ["photo.jpg"]) == "photo (2).jpg")
         #expect(AttachmentName.sanitise("Photo.JPG", taken: ["photo.jpg", "photo (2).jpg"]) == "Photo (3).JPG")
-    }
-
-    @Test("content type comes from the bytes, not the name")
-    func contentType() {
-        #expect(ContentType.detect([0xFF, 0xD8, 0xFF, 0xE0]) == .jpeg)
-        #expect(ContentType.detect(Array("hello\n".utf8)) == .text)
-        #expect(ContentType.detect(Array("안녕".utf8).dropLast()) == .text)
-        #expect(ContentType.detect([0, 1, 2, 3]) == .unknown)
-    }
-
-    @Test("a file that starts as text but carries binary later is not passed as text")
-    func textPrefixThenBinary() throws {
-        let path = try dir.write(Array(String(repeating: "a", count: 100_000).utf8) + [0xFF, 0xD8, 0xFF, 0x00], to: "poly.txt")
-        #expect(throws: ScrubError.self) { try AttachmentPreparer.prepare(path: path, allowUnscrubbed: false) }
-        let long = Array(String(repeating: "가나다", count: 50_000).utf8)
-        #expect(try !AttachmentPreparer.prepare(path: dir.write(long, to: "ko.txt"), allowUnscrubbed: false).unscrubbed)
-    }
-
-    @Test("an attachment that cannot be scrubbed is refused unless explicitly allowed")
-    func unscrubbedNeedsConsent() throws {
-        let path = try dir.write([0, 1, 2, 3], to: "blob.bin")
-        #expect(throws: ScrubError.self) { try AttachmentPreparer.prepare(path: path, allowUnscrubbed: false) }
-        #expect(try AttachmentPreparer.prepare(path: path, allowUnscrubbed: true).unscrubbed)
     }
 }
 

@@ -1,34 +1,6 @@
 import Foundation
 @testable import SealCore
 
-/// A temporary directory removed when the owning suite instance goes away.
-final class TemporaryDirectory {
-    let path: String
-
-    init() {
-        path = NSTemporaryDirectory() + "sealcore-test-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { "\(path)/\(name)" }
-
-    func write(_ bytes: [UInt8], to name: String) throws -> String {
-        let p = file(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: p))
-        return p
-    }
-
-    func read(_ name: String) throws -> [UInt8] {
-        Array(try Data(contentsOf: URL(fileURLWithPath: file(name))))
-    }
-
-    func contents() -> [String] {
-        ((try? FileManager.default.subpathsOfDirectory(atPath: path)) ?? []).sorted()
-    }
-}
-
 /// Deterministic test keys, so vectors can be regenerated bit for bit.
 enum TestKeys {
     static func identity(_ name: String, seed: UInt8) throws -> ReviewerIdentity {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CoreFoundation
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -93,7 +94,7 @@ struct ChunkedUploadTests {
         let first = 150_000
         // A slice announced as 300 000 bytes of which only the first 150 000 are sent, then
         // the connection is broken off.
-        let (stream, continuation) = AsyncThrowingStream<ByteBuffer, Error>.makeStream()
+        let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         var request = HTTPClientRequest(url: relay.base + "/v1/uploads/\(id)")
         request.method = .PUT
         request.headers.add(name: "Upload-Offset", value: "0")

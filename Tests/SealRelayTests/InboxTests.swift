@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import SealAPI
 import SealCore
 import Testing
 @testable import SealRelay

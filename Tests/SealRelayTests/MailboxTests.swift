@@ -1,5 +1,7 @@
+import Crypto
 import Foundation
 import NIOHTTP1
+import SealAPI
 import SealCore
 import Testing
 @testable import SealRelay

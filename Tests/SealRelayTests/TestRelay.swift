@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import SealAPI
 import SealCore
 import ServiceLifecycle
 @testable import SealRelay
@@ -22,7 +23,7 @@ final class TestRelay: @unchecked Sendable {
     let client: HTTPClient
     let logs = LogCapture()
     private var group: ServiceGroup?
-    private var task: Task<Void, Error>?
+    private var task: Task<Void, any Error>?
 
     init(configure: (inout RelayConfig) -> Void = { _ in }) async throws {
         dir = NSTemporaryDirectory() + "sealrelay-test-" + UUID().uuidString

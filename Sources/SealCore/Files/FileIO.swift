@@ -12,6 +12,10 @@ import Darwin
 public struct FileError: Error, CustomStringConvertible, Sendable {
     public let description: String
 
+    public init(description: String) {
+        self.description = description
+    }
+
     static func posix(_ what: String, _ path: String, errno code: Int32 = errno) -> FileError {
         FileError(description: "\(what) \(path): \(String(cString: strerror(code)))")
     }
@@ -48,10 +52,10 @@ public final class InputFile {
 
     /// For libraries that open files by name (qpdf): a path to this very open file, so the
     /// library reads what was opened even if the name is replaced meanwhile. Nil in memory.
-    var descriptorPath: String? { fd >= 0 ? FileSystem.path(ofDescriptor: fd) : nil }
+    public var descriptorPath: String? { fd >= 0 ? FileSystem.path(ofDescriptor: fd) : nil }
 
     /// The bytes of an input held in memory; nil for a file on disk.
-    var bytesInMemory: [UInt8]? { memory }
+    public var bytesInMemory: [UInt8]? { memory }
 
     /// A second, independent reader over the same file, for scrubbers that take two passes.
     public func reopened() throws -> InputFile {
@@ -218,7 +222,7 @@ public final class AtomicFile {
     /// For libraries that write by file name (qpdf): a path to the open temporary file, so
     /// the library writes into it and `commit()` still syncs and renames it. Nil in memory
     /// or after commit.
-    var descriptorPath: String? { fd >= 0 && memory == nil ? FileSystem.path(ofDescriptor: fd) : nil }
+    public var descriptorPath: String? { fd >= 0 && memory == nil ? FileSystem.path(ofDescriptor: fd) : nil }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         if memory != nil {

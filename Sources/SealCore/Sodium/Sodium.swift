@@ -3,7 +3,7 @@ import Foundation
 
 /// libsodium must be initialised once before any call; every entry point that touches it
 /// goes through `Sodium.ready()` so no caller can forget.
-enum Sodium {
+public enum Sodium {
     private static let initialised: Bool = sodium_init() >= 0
 
     static func ready() {
@@ -11,7 +11,7 @@ enum Sodium {
     }
 
     /// Fills `count` bytes from the operating system's CSPRNG.
-    static func randomBytes(_ count: Int) -> [UInt8] {
+    public static func randomBytes(_ count: Int) -> [UInt8] {
         ready()
         var bytes = [UInt8](repeating: 0, count: count)
         bytes.withUnsafeMutableBytes { if let p = $0.baseAddress { randombytes_buf(p, count) } }

@@ -15,7 +15,7 @@ struct PrivacyHeaders<Context: RequestContext>: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
-        } catch let error as HTTPResponseError {
+        } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
         }
         response.headers[.cacheControl] = "no-store"

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Prometheus
 import SealCore
 
 /// What a source can ask of the relay: the bundle and report intake (docs/API.md).

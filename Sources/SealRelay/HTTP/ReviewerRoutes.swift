@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Prometheus
 import SealCore
 
 /// A reviewer's online machine pulls ciphertext and acknowledges it (docs/API.md). Every

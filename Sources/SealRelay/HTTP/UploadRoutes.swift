@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Prometheus
 import SealCore
 
 /// The chunked report upload (docs/API.md "Chunked uploads"), for the submission page:

@@ -352,7 +352,7 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
         parser.abortParsing()
     }
 
-    func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
         // libxml2 reports an undeclared prefix (old OpenOffice files rely on their DTD
         // for it) as an error but parses on; `parse()` returning false is what counts.
     }

@@ -110,7 +110,7 @@ struct ZIPPackage {
         return bytes
     }
 
-    static func describe(_ error: Error) -> String {
+    static func describe(_ error: any Error) -> String {
         switch error {
         case Archive.ArchiveError.invalidCRC32: return "checksum mismatch"
         case Archive.ArchiveError.invalidCompressionMethod: return "unknown compression"

@@ -61,7 +61,11 @@ let package = Package(
         // The relay protocol as types both ends share.
         .target(
             name: "SealAPI",
-            dependencies: ["SealCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "SealCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         // The daemon as a library.
@@ -120,6 +124,7 @@ let package = Package(
         .testTarget(name: "SealCoreTests", dependencies: ["SealCore", "SealTestSupport"], resources: [.copy("Vectors")],
                     swiftSettings: strict),
         .testTarget(name: "SealScrubTests", dependencies: ["SealScrub", "SealCore", "SealTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SealAPITests", dependencies: ["SealAPI", "SealCore"], swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["SealCore"], swiftSettings: strict),
         .testTarget(
             name: "SealRelayTests",

@@ -20,7 +20,7 @@ public enum Sodium {
 
     /// Compares in constant time, so a secret compared against an attacker's guess does not
     /// leak how many leading bytes matched.
-    static func constantTimeEqual(_ a: some ContiguousBytes, _ b: some ContiguousBytes) -> Bool {
+    public static func constantTimeEqual(_ a: some ContiguousBytes, _ b: some ContiguousBytes) -> Bool {
         ready()
         return a.withUnsafeBytes { pa in
             b.withUnsafeBytes { pb in

@@ -1,0 +1,105 @@
+import Crypto
+import SealAPI
+import SealCore
+
+/// Asks anonymous writers for proof of work and checks what they bring (docs/API.md,
+/// "Proof of work"). Challenges are stateless: the relay recognises its own by their MAC
+/// under `pow_key`. The only state is the set of challenges already presented, each kept
+/// until it would have expired anyway, so a challenge buys exactly one write.
+///
+/// The order of checks keeps a refused request cheap: the token's shape, then its MAC and
+/// expiry (one HMAC), then the spent set, and only then the PBKDF2 work itself. A forged or
+/// stale token therefore never costs the relay a PBKDF2, and a challenge is spent by its
+/// first use whether the nonce is right or not, so nobody can use the relay to test nonces.
+public actor ProofOfWorkGate {
+    public struct Settings: Sendable {
+        public var floorBits: Int
+        public var maxBits: Int
+        public var calmRate: Double
+        public var lifetimeSeconds: Int
+
+        public init(floorBits: Int = 10, maxBits: Int = 20, calmRate: Double = 30, lifetimeSeconds: Int = 600) {
+            self.floorBits = floorBits
+            self.maxBits = maxBits
+            self.calmRate = calmRate
+            self.lifetimeSeconds = lifetimeSeconds
+        }
+    }
+
+    /// Why a token was refused; the client sees only `pow_required` and a fresh offer.
+    public enum Refusal: Error, Equatable, Sendable {
+        case missing, malformed, forged, expired, spent, underworked, busy
+    }
+
+    /// More challenges in flight than this and new ones are refused rather than remembered:
+    /// memory stays bounded whatever the request rate.
+    static let maxSpent = 1_000_000
+
+    nonisolated let settings: Settings
+    private nonisolated let key: SymmetricKey
+    /// The random part of every challenge presented -> its expiry minute.
+    private var spent: [[UInt8]: UInt32] = [:]
+    private var lastPurgeMinute: UInt32 = 0
+    private var difficulty: DifficultyController
+    private var spoolFill = 0.0
+
+    public init(key: SymmetricKey, settings: Settings) {
+        self.key = key
+        self.settings = settings
+        self.difficulty = DifficultyController(floorBits: settings.floorBits, maxBits: settings.maxBits,
+                                               calmRate: settings.calmRate)
+    }
+
+    /// A fresh challenge at the current difficulty.
+    public func offer(now: UnixTime = .now) -> PoWOffer {
+        let bits = difficulty.bits(minute: now.minute, spoolFill: spoolFill)
+        // Rounded up to the minute, so the challenge is good for at least its lifetime.
+        let expirySecond = now.seconds + settings.lifetimeSeconds
+        let expiryMinute = (expirySecond + 59) / 60
+        let challenge = PoWChallenge(expiryMinute: UInt32(clamping: expiryMinute), bits: UInt8(clamping: bits),
+                                     random: Sodium.randomBytes(16), mac: mac)
+        return PoWOffer(challenge: challenge, expiresIn: expiryMinute * 60 - now.seconds)
+    }
+
+    /// The bits asked for now (a metric).
+    public func currentBits(now: UnixTime = .now) -> Int {
+        difficulty.bits(minute: now.minute, spoolFill: spoolFill)
+    }
+
+    /// Admits one write, or throws why not. Call before any byte of the body is stored.
+    public nonisolated func admit(header: String?, now: UnixTime = .now) async throws(Refusal) {
+        guard let header else { throw .missing }
+        guard let token = PoWToken(header: header) else { throw .malformed }
+        let challenge = token.challenge
+        guard Sodium.constantTimeEqual(mac(Array(challenge.signedPart)), Array(challenge.mac)) else { throw .forged }
+        guard Int(challenge.expiryMinute) * 60 > now.seconds else { throw .expired }
+        try await spend(challenge, now: now)
+        guard token.isSolved else { throw .underworked }
+    }
+
+    /// Counts an accepted write towards the load that sets the difficulty.
+    public func recordWrite(now: UnixTime = .now) {
+        difficulty.recordWrite(minute: now.minute)
+    }
+
+    /// How full the spool is, 0...1; above 80% the difficulty rises.
+    public func setSpoolFill(_ fraction: Double) {
+        spoolFill = min(max(fraction, 0), 1)
+    }
+
+    private func spend(_ challenge: PoWChallenge, now: UnixTime) throws(Refusal) {
+        let minute = UInt32(clamping: now.minute)
+        if minute != lastPurgeMinute || spent.count >= Self.maxSpent {
+            spent = spent.filter { $0.value * 60 > UInt32(clamping: now.seconds) }
+            lastPurgeMinute = minute
+        }
+        let random = Array(challenge.random)
+        guard spent[random] == nil else { throw .spent }
+        guard spent.count < Self.maxSpent else { throw .busy }
+        spent[random] = challenge.expiryMinute
+    }
+
+    private nonisolated func mac(_ signed: [UInt8]) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: signed, using: key).prefix(16))
+    }
+}

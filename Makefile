@@ -37,7 +37,7 @@ $(PY):
 test: test-deps build $(PY)
 	$(SWIFT) test --skip-build
 	bash scripts/check-daemon-links.sh $(BIN)/sealrelayd $(BIN)/seal
-	SEAL_BIN=$(CURDIR)/$(BIN)/seal SEALRELAYD_BIN=$(CURDIR)/$(BIN)/sealrelayd $(PY) -m pytest -q Tests/interop Tests/scrub Tests/web
+	SEAL_BIN=$(CURDIR)/$(BIN)/seal SEALRELAYD_BIN=$(CURDIR)/$(BIN)/sealrelayd $(PY) -m pytest -q Tests/interop Tests/scrub Tests/web Tests/deploy
 
 bench-crypto: bench-deps
 	$(SWIFT) build -c release --product seal

@@ -4,7 +4,7 @@ BIN := .build/debug
 PYTHON_VENV := .venv
 PY := $(PYTHON_VENV)/bin/python
 
-.PHONY: all deps test-deps bench-deps build demo demo-offline test bench-crypto bench-relay bench-scrub clean
+.PHONY: all deps test-deps bench-deps fuzz build demo demo-offline test bench-crypto bench-relay bench-scrub clean
 
 all: build
 
@@ -38,6 +38,12 @@ test: test-deps build $(PY)
 	$(SWIFT) test --skip-build
 	bash scripts/check-daemon-links.sh $(BIN)/sealrelayd $(BIN)/seal
 	SEAL_BIN=$(CURDIR)/$(BIN)/seal SEALRELAYD_BIN=$(CURDIR)/$(BIN)/sealrelayd $(PY) -m pytest -q Tests/interop Tests/scrub Tests/web Tests/deploy
+
+# Every libFuzzer target in Fuzz/ for FUZZ_SECONDS each (CI runs them briefly; a release
+# wants 1800). Findings are kept in .artifacts/fuzz/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 bench-crypto: bench-deps
 	$(SWIFT) build -c release --product seal

@@ -26,9 +26,21 @@ public actor ProofOfWorkGate {
         }
     }
 
-    /// Why a token was refused; the client sees only `pow_required` and a fresh offer.
-    public enum Refusal: Error, Equatable, Sendable {
+    /// Why a token was refused. The client gets `pow_required` with this line and a fresh
+    /// offer; what to do is the same in every case (solve the offer), so the line is for people.
+    public enum Refusal: Error, Equatable, Sendable, CustomStringConvertible {
         case missing, malformed, forged, expired, spent, underworked, busy
+
+        public var description: String {
+            switch self {
+            case .missing: return "this relay asks for proof of work: solve the challenge in \"pow\" and send it as Seal-PoW"
+            case .malformed, .forged: return "the Seal-PoW token is not one this relay issued"
+            case .expired: return "the proof-of-work challenge expired; solve the fresh one in \"pow\""
+            case .spent: return "that proof-of-work challenge was already used; solve the fresh one in \"pow\""
+            case .underworked: return "the proof-of-work nonce does not solve the challenge"
+            case .busy: return "the relay is busy; solve the fresh challenge in \"pow\" and try again"
+            }
+        }
     }
 
     /// More challenges in flight than this and new ones are refused rather than remembered:

@@ -1,0 +1,4 @@
+import FuzzTargets
+import SealScrub
+
+FuzzDriver.run { FuzzTargets.scrub(.jpeg, $0) }

@@ -147,16 +147,29 @@ private struct PDFPass {
         guard let info = try document.value(trailer, "/Info") else { return }
         defer { document.release(info) }
         guard try document.type(info) == ot_dictionary else { return }
-        let words: [String: String] = [
-            "/Author": "author name", "/Creator": "name of the program that created it",
-            "/Producer": "name of the program that made the PDF", "/Title": "title", "/Subject": "subject",
-            "/Keywords": "keywords", "/CreationDate": "creation date", "/ModDate": "modification date",
-        ]
         for key in try document.keys(info) where key != "/Trapped" {
             guard let value = try document.text(info, key), !value.isEmpty else { continue }
-            findings.add(words[key] ?? "other document properties")
+            findings.add(Self.infoWords[key] ?? "other document properties")
         }
     }
+
+    static let creatorWords = "name of the program that created it"
+    static let producerWords = "name of the program that made the PDF"
+    static let infoWords: [String: String] = [
+        "/Author": "author name", "/Creator": creatorWords, "/Producer": producerWords, "/Title": "title", "/Subject": "subject",
+        "/Keywords": "keywords", "/CreationDate": "creation date", "/ModDate": "modification date",
+    ]
+
+    /// Entries outside the Info dictionary that name the software, its version or a file
+    /// on the author's disk. Producers write /Creator and /Producer into page and image
+    /// dictionaries too; a form XObject imported from another PDF by pdfTeX carries that
+    /// PDF's whole Info dictionary (/PTEX.InfoDict) and its path (/PTEX.FileName); a layer's
+    /// /CreatorInfo names the drawing program.
+    static let softwareKeys: [(key: String, words: String)] = [
+        ("/Creator", creatorWords), ("/Producer", producerWords), ("/CreatorInfo", creatorWords),
+        ("/PTEX.InfoDict", "document properties of an imported PDF"),
+        ("/PTEX.FileName", "the path of an imported file on the author's computer"),
+    ]
 
     /// What only the catalog holds: document JavaScript and embedded files (in the /Names
     /// dictionary), signatures' permissions, web-capture records.
@@ -334,7 +347,7 @@ private struct PDFPass {
             ("/AA", "automatic actions (run on opening, closing or typing)"),
             ("/XFA", "XFA form data"),
         ]
-        for (key, words) in removable where document.has(d, key) {
+        for (key, words) in removable + Self.softwareKeys where document.has(d, key) {
             findings.add(words)
             try document.remove(d, key)
         }

@@ -22,6 +22,9 @@ struct XMLRules {
     /// Elements removed with everything inside them. The string says, in plain words, what
     /// the removal took out ("revision IDs"); empty for a removal that needs no mention.
     var dropElement: (XMLName, _ attributes: [XMLName: String]) -> String? = { _, _ in nil }
+    /// Elements whose own tags are removed while everything inside them stays (an accepted
+    /// tracked insertion becomes plain text). The string is as for `dropElement`.
+    var unwrapElement: (XMLName) -> String? = { _ in nil }
     /// What to do with one attribute of an element (whose other attributes are given too).
     var attribute: (_ element: XMLName, _ attributes: [XMLName: String], _ name: XMLName, _ value: String) -> AttributeAction = { _, _, _, _ in .keep }
     /// Rewrites one run of text, given the open elements around it (innermost last);
@@ -169,6 +172,8 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
     private var scopes: [[String: String]] = [["xml": "http://www.w3.org/XML/1998/namespace"]]
     private var pushedScope: [Bool] = []
     private var names: [XMLName] = []
+    /// For each open element: its tags were left out by `unwrapElement`.
+    private var unwrapped: [Bool] = []
     /// Depth inside a dropped element; 0 when writing.
     private var skipping = 0
     /// Text of an element whose content is being replaced, and the replacement state.
@@ -225,6 +230,7 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
         }
         let name = resolve(elementName, isAttribute: false, in: scope)
         names.append(name)
+        unwrapped.append(false)
         sawRoot = true
         if skipping > 0 {
             skipping += 1
@@ -243,6 +249,11 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
         if replacing != nil {
             // An element inside one whose text is replaced: its content goes with the text.
             skipping = 1
+            return
+        }
+        if let words = rules.unwrapElement(name) {
+            note(words)
+            unwrapped[unwrapped.count - 1] = true
             return
         }
         output.append(UInt8(ascii: "<"))
@@ -279,10 +290,12 @@ private final class RewritingDelegate: NSObject, XMLParserDelegate {
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
         if pushedScope.removeLast() { scopes.removeLast() }
         let name = names.removeLast()
+        let wasUnwrapped = unwrapped.removeLast()
         if skipping > 0 {
             skipping -= 1
             return
         }
+        if wasUnwrapped { return }
         if let current = replacing, current.name == name {
             replacing = nil
             if let (text, words) = rules.replaceText(name, current.text) {

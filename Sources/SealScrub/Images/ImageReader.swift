@@ -12,7 +12,7 @@ import Darwin
 /// A forward-only reader over an `InputFile` with a position, so a parser can tell where
 /// it is and refuse lengths that point past the end of the file before it allocates for
 /// them. Every read is bounded by the caller; nothing here grows with the file size.
-final class ImageReader {
+final class ImageReader: FileUnderScrub {
     let file: InputFile
     let size: Int
     let name: String
@@ -26,15 +26,11 @@ final class ImageReader {
     init(_ file: InputFile, format: String) throws {
         self.file = file
         self.size = try file.size()
-        self.name = URL(fileURLWithPath: file.path).lastPathComponent
+        self.name = Self.displayName(file.path)
         self.format = format
     }
 
     var remaining: Int { max(0, size - position) }
-
-    func malformed(_ reason: String) -> ScrubError {
-        .malformed(name: name, format: format, reason: reason)
-    }
 
     private func fill() throws -> Bool {
         if start < end { return true }

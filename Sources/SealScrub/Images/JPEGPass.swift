@@ -1,7 +1,7 @@
 import SealCore
 
 /// One pass over a JPEG; with no sink it only looks.
-struct JPEGPass {
+struct JPEGPass: ImagePass {
     let reader: ImageReader
     let sink: ImageSink?
     var findings = Findings()

@@ -9,20 +9,8 @@ import SealCore
 ///
 /// The ICC colour profile is dropped too: it can name the device, and without it viewers
 /// assume sRGB, which shifts colours slightly but never changes a pixel value.
-struct JPEGScrubber: Scrubber {
+struct JPEGScrubber: StreamingImageScrubber {
+    typealias Pass = JPEGPass
     var types: [ContentType] { [.jpeg] }
-
-    func scrub(_ input: InputFile, into output: AtomicFile) throws -> [String] {
-        let sink = ImageSink(output)
-        var pass = try JPEGPass(ImageReader(input, format: "JPEG"), sink: sink)
-        try pass.run()
-        try sink.flush()
-        return pass.findings.removed
-    }
-
-    func inspect(_ input: InputFile) throws -> [String] {
-        var pass = try JPEGPass(ImageReader(input, format: "JPEG"), sink: nil)
-        try pass.run()
-        return pass.findings.identifying
-    }
+    var format: String { "JPEG" }
 }

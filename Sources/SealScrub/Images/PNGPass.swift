@@ -1,6 +1,6 @@
 import SealCore
 
-struct PNGPass {
+struct PNGPass: ImagePass {
     let reader: ImageReader
     let sink: ImageSink?
     var findings = Findings()

@@ -8,20 +8,8 @@ import SealCore
 ///
 /// One exception: an EXIF orientation that turns the picture is kept in a fresh eXIf chunk
 /// that holds nothing else, so a photo saved as PNG does not turn sideways.
-struct PNGScrubber: Scrubber {
+struct PNGScrubber: StreamingImageScrubber {
+    typealias Pass = PNGPass
     var types: [ContentType] { [.png] }
-
-    func scrub(_ input: InputFile, into output: AtomicFile) throws -> [String] {
-        let sink = ImageSink(output)
-        var pass = try PNGPass(ImageReader(input, format: "PNG"), sink: sink)
-        try pass.run()
-        try sink.flush()
-        return pass.findings.removed
-    }
-
-    func inspect(_ input: InputFile) throws -> [String] {
-        var pass = try PNGPass(ImageReader(input, format: "PNG"), sink: nil)
-        try pass.run()
-        return pass.findings.identifying
-    }
+    var format: String { "PNG" }
 }

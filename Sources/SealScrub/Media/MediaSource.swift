@@ -14,10 +14,9 @@ import Darwin
 /// bytes of an MP3), so the scrubbers read by offset instead of front to back. Every read is
 /// bounded by the caller and checked against the size taken once at open, so a lying length
 /// field becomes an error, never a huge allocation.
-final class MediaSource {
+final class MediaSource: FileUnderScrub {
     let path: String
     let name: String
-    /// The format's name as the source would say it, for error messages.
     let format: String
     let size: Int
     private let file: InputFile
@@ -29,17 +28,9 @@ final class MediaSource {
     init(_ input: InputFile, format: String) throws {
         self.file = input
         self.path = input.path
-        self.name = URL(fileURLWithPath: input.path).lastPathComponent
+        self.name = Self.displayName(input.path)
         self.format = format
         self.size = try input.size()
-    }
-
-    func malformed(_ reason: String) -> ScrubError {
-        .malformed(name: name, format: format, reason: reason)
-    }
-
-    func refused(_ reason: String) -> ScrubError {
-        .refused(name: name, format: format, reason: reason)
     }
 
     /// Exactly `count` bytes at `offset`, or an error naming `what` ran past the end.

@@ -76,29 +76,25 @@ enum XMLRewriter {
     ]
 
     static func escapeText(_ s: String, into out: inout [UInt8]) {
-        escape(s, into: &out) { byte in
-            switch byte {
-            case UInt8(ascii: "&"): return "&amp;"
-            case UInt8(ascii: "<"): return "&lt;"
-            case UInt8(ascii: ">"): return "&gt;"
-            case 0x0D: return "&#13;"  // a bare CR would be read back as a line feed
-            default: return nil
-            }
-        }
+        escape(s, into: &out) { entity($0, inAttribute: false) }
     }
 
-    /// Tabs and line breaks are written as references, or a reader would fold them to spaces.
     static func escapeAttribute(_ s: String, into out: inout [UInt8]) {
-        escape(s, into: &out) { byte in
-            switch byte {
-            case UInt8(ascii: "&"): return "&amp;"
-            case UInt8(ascii: "<"): return "&lt;"
-            case UInt8(ascii: "\""): return "&quot;"
-            case 0x09: return "&#9;"
-            case 0x0A: return "&#10;"
-            case 0x0D: return "&#13;"
-            default: return nil
-            }
+        escape(s, into: &out) { entity($0, inAttribute: true) }
+    }
+
+    /// The reference a byte must be written as. A bare CR would be read back as a line
+    /// feed; in an attribute, tabs and line breaks too would be folded to spaces.
+    private static func entity(_ byte: UInt8, inAttribute: Bool) -> String? {
+        switch byte {
+        case UInt8(ascii: "&"): return "&amp;"
+        case UInt8(ascii: "<"): return "&lt;"
+        case UInt8(ascii: ">") where !inAttribute: return "&gt;"
+        case UInt8(ascii: "\"") where inAttribute: return "&quot;"
+        case 0x09 where inAttribute: return "&#9;"
+        case 0x0A where inAttribute: return "&#10;"
+        case 0x0D: return "&#13;"
+        default: return nil
         }
     }
 

@@ -1,14 +1,6 @@
 import Foundation
 import SealCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Buffers small writes to the output so a scrub does not make one system call per segment.
 final class ImageSink {
     private let output: AtomicFile

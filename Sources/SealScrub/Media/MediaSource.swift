@@ -1,14 +1,6 @@
 import Foundation
 import SealCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Random access to an audio or video file being cleaned. Media containers keep their index
 /// at either end (an MP4 `moov` after gigabytes of `mdat`, ID3v1 and APE tags in the last
 /// bytes of an MP3), so the scrubbers read by offset instead of front to back. Every read is

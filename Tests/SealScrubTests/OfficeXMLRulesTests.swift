@@ -117,6 +117,17 @@ struct OfficeXMLRulesTests {
         }
     }
 
+    @Test("a shared workbook's change log and user list are left out of the package")
+    func sharedWorkbookLogDropped() throws {
+        let cleaner = OOXMLCleaner(try DocumentCleaning(package: Self.emptyPackage(), writing: false, depth: 0))
+        let family = "application/vnd.openxmlformats-officedocument.spreadsheetml."
+        for (part, type) in [("xl/revisions/revisionHeaders.xml", "revisionHeaders+xml"), ("xl/revisions/revisionLog1.xml", "revisionLog+xml"),
+                             ("xl/revisions/userNames.xml", "userNames+xml")] {
+            #expect(try cleaner.classify(part, contentType: family + type) == .drop("revision history"), "\(part)")
+        }
+        #expect(try cleaner.classify("xl/worksheets/sheet1.xml", contentType: family + "worksheet+xml") == .rewrite(excelNotes: false))
+    }
+
     // MARK: OpenDocument
 
     @Test("an OpenDocument annotation's creator becomes a pseudonym and its date neutral")

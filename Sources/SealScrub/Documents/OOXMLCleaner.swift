@@ -91,6 +91,12 @@ struct OOXMLCleaner {
         if type.contains("revisioninfo") || type.contains("changesinfo") || part.contains("/revisionInfo") || part.contains("/changesInfos/") {
             return .drop("revision history")
         }
+        // A shared workbook's change log: every edit with its editor's name and time, and
+        // the list of everyone who opened it. Dropped whole, as Word's tracked changes are
+        // accepted: the sheet already holds the values as they are now.
+        if Self.sharedWorkbookLog.contains(where: type.hasSuffix) {
+            return .drop("revision history")
+        }
         if part.hasPrefix("docMetadata/") { return .drop("sensitivity label (names the organisation)") }
         if part.contains("webextensions/") || part.contains("/webextensions/") { return .drop("add-in data") }
         if type.hasSuffix(".externallink+xml") {
@@ -103,6 +109,8 @@ struct OOXMLCleaner {
         }
         return .drop("an unknown part (\(part))")
     }
+
+    static let sharedWorkbookLog = [".revisionheaders+xml", ".revisionlog+xml", ".usernames+xml"]
 
     /// Content-type families of document content: text, sheets, slides, drawings, charts
     /// and themes. Parts of these types are rewritten by the rules in `OOXMLRules`.

@@ -102,10 +102,12 @@ struct ZIPPackage {
         bytes.reserveCapacity(Int(min(entry.uncompressedSize, 1 << 24)))
         let limit = min(limits.partBytes, Int(entry.uncompressedSize))
         do {
-            _ = try archive.extract(entry, skipCRC32: false) { chunk in
+            // ZIPFoundation computes the checksum but leaves comparing it to the caller.
+            let checksum = try archive.extract(entry, skipCRC32: false) { chunk in
                 guard bytes.count + chunk.count <= limit else { throw DocumentError("the part \(part) is larger than its header says") }
                 bytes += chunk
             }
+            guard checksum == entry.checksum else { throw Archive.ArchiveError.invalidCRC32 }
         } catch let error as DocumentError {
             throw error
         } catch {

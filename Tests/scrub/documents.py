@@ -28,6 +28,11 @@ SECRETS = [PERSON, EDITOR, COMMENTER, COMPANY, MANAGER, "kimcs", EMAIL, TITLE, "
 BODY = "The contract says workers get 300 yuan a month."
 COMMENT = "This wage is below the legal minimum."
 INSERTED = "Deductions for food are 200 yuan."
+# Tracked changes in the Word fixture: what a reader of the final text must not see.
+DELETED = "Old clause."
+DELETED_PARAGRAPH = "Workers may keep their phones."
+REFORMATTED = "Overtime is unpaid."
+MOVED = "Passports are held by the company."
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -95,10 +100,38 @@ def package_extras(ct, rels, thumb: bytes):
     return ct, rels, {"docProps/custom.xml": CUSTOM_XML, "docProps/thumbnail.jpeg": thumb}
 
 
+# Tracked changes as Word writes them: an insertion and a deletion, a paragraph and a run
+# whose earlier formatting is recorded, a sentence moved from one paragraph to another, and
+# a paragraph deleted with its paragraph mark. Every edit names its author and its date.
+TRACKED_CHANGES = (
+    f'<w:p w:rsidR="00A1B2C3" w:rsidRDefault="00D4E5F6"><w:ins w:id="90" w:author="{EDITOR}" '
+    f'w:date="2024-03-01T10:00:00Z"><w:r><w:t>{INSERTED}</w:t></w:r></w:ins>'
+    f'<w:del w:id="91" w:author="{PERSON}" w:date="2024-03-02T11:00:00Z"><w:r><w:delText>{DELETED}</w:delText></w:r></w:del></w:p>'
+    f'<w:p><w:pPr><w:jc w:val="center"/><w:pPrChange w:id="92" w:author="{EDITOR}" w:date="2024-03-03T09:00:00Z">'
+    f'<w:pPr><w:jc w:val="left"/></w:pPr></w:pPrChange></w:pPr><w:r><w:rPr><w:b/>'
+    f'<w:rPrChange w:id="93" w:author="{PERSON}" w:date="2024-03-03T09:01:00Z"><w:rPr/></w:rPrChange></w:rPr>'
+    f'<w:t>{REFORMATTED}</w:t></w:r></w:p>'
+    f'<w:p><w:moveFromRangeStart w:id="94" w:author="{EDITOR}" w:date="2024-03-04T08:00:00Z" w:name="move1"/>'
+    f'<w:moveFrom w:id="95" w:author="{EDITOR}" w:date="2024-03-04T08:00:00Z"><w:r><w:t>{MOVED}</w:t></w:r></w:moveFrom>'
+    f'<w:moveFromRangeEnd w:id="94"/></w:p>'
+    f'<w:p><w:r><w:t>Section 2.</w:t></w:r></w:p>'
+    f'<w:p><w:moveToRangeStart w:id="96" w:author="{EDITOR}" w:date="2024-03-04T08:00:00Z" w:name="move1"/>'
+    f'<w:moveTo w:id="97" w:author="{EDITOR}" w:date="2024-03-04T08:00:00Z"><w:r><w:t>{MOVED}</w:t></w:r></w:moveTo>'
+    f'<w:moveToRangeEnd w:id="96"/></w:p>'
+    f'<w:p><w:pPr><w:rPr><w:del w:id="98" w:author="{PERSON}" w:date="2024-03-05T08:00:00Z"/></w:rPr></w:pPr>'
+    f'<w:del w:id="99" w:author="{PERSON}" w:date="2024-03-05T08:00:00Z"><w:r><w:delText>{DELETED_PARAGRAPH}</w:delText></w:r></w:del></w:p>'
+)
+
+# Word 2019+ keeps each comment's UTC date in a part of its own.
+COMMENTS_EXTENSIBLE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w16cex:commentsExtensible xmlns:w16cex="http://schemas.microsoft.com/office/word/2018/wordml/cex"><w16cex:commentExtensible w16cex:durableId="3A1B2C3D" w16cex:dateUtc="2024-03-06T07:00:00Z"/></w16cex:commentsExtensible>"""
+
+
 def make_docx(path: Path, photo: Path) -> Path:
-    """A Word document with author, editor, company, a comment, a tracked insertion and
-    deletion, rsids, people.xml, an attached template path, a thumbnail, custom properties
-    and a photo carrying GPS EXIF whose picture description is its full path."""
+    """A Word document with author, editor, company, a comment (with its UTC date in
+    commentsExtensible.xml), tracked changes (TRACKED_CHANGES), rsids, people.xml, an
+    attached template path, a thumbnail, custom properties and a photo carrying GPS EXIF
+    whose picture description is its full path."""
     import docx
     from docx.shared import Inches
     d = docx.Document()
@@ -111,10 +144,7 @@ def make_docx(path: Path, photo: Path) -> Path:
     d.save(path)
 
     def document(xml: str) -> str:
-        tracked = (f'<w:p w:rsidR="00A1B2C3" w:rsidRDefault="00D4E5F6"><w:ins w:id="90" w:author="{EDITOR}" '
-                   f'w:date="2024-03-01T10:00:00Z"><w:r><w:t>{INSERTED}</w:t></w:r></w:ins>'
-                   f'<w:del w:id="91" w:author="{PERSON}" w:date="2024-03-02T11:00:00Z"><w:r><w:delText>Old clause.</w:delText></w:r></w:del></w:p>')
-        xml = xml.replace("<w:body>", "<w:body>" + tracked, 1)
+        xml = xml.replace("<w:body>", "<w:body>" + TRACKED_CHANGES, 1)
         return re.sub(r'descr="[^"]*"', f'descr="{USER_PATH}\\\\payslip.jpg"', xml, count=1) if 'descr="' in xml else \
             xml.replace("<wp:docPr ", f'<wp:docPr descr="{USER_PATH}\\payslip.jpg" ', 1)
 
@@ -125,10 +155,13 @@ def make_docx(path: Path, photo: Path) -> Path:
 
     def content_types(ct: str) -> str:
         ct = add_override(ct, "/word/people.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.people+xml")
-        return ct
+        return add_override(ct, "/word/commentsExtensible.xml",
+                            "application/vnd.openxmlformats-officedocument.wordprocessingml.commentsExtensible+xml")
 
     def doc_rels(rels: str) -> str:
-        return add_rel(rels, "rIdPeople", "http://schemas.microsoft.com/office/2011/relationships/people", "people.xml")
+        rels = add_rel(rels, "rIdPeople", "http://schemas.microsoft.com/office/2011/relationships/people", "people.xml")
+        return add_rel(rels, "rIdCex", "http://schemas.microsoft.com/office/2018/08/relationships/commentsExtensible",
+                       "commentsExtensible.xml")
 
     settings_rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
                      '<Relationship Id="rIdTpl" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" '
@@ -140,7 +173,8 @@ def make_docx(path: Path, photo: Path) -> Path:
         "word/document.xml": document, "word/settings.xml": settings,
         "[Content_Types].xml": lambda _: ct, "_rels/.rels": lambda _: rels,
         "word/_rels/document.xml.rels": doc_rels, "docProps/app.xml": lambda _: APP_XML,
-    }, {"word/people.xml": PEOPLE_XML, "word/_rels/settings.xml.rels": settings_rels, **extra})
+    }, {"word/people.xml": PEOPLE_XML, "word/commentsExtensible.xml": COMMENTS_EXTENSIBLE,
+        "word/_rels/settings.xml.rels": settings_rels, **extra})
     return path
 
 

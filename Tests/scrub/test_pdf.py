@@ -261,6 +261,55 @@ def test_file_attachment_annotation_is_removed_and_named(work):
     assert b"timesheet-of-kimcs" not in raw and b"/FileAttachment" not in raw
 
 
+def test_creator_and_producer_outside_the_info_dictionary_are_removed(work):
+    """Producers name themselves in page and XObject dictionaries too; pdfTeX copies an
+    imported PDF's whole Info dictionary and its path into the form XObject it makes."""
+    from pypdf import PdfWriter
+    from pypdf.generic import (ArrayObject, DictionaryObject, FloatObject, NameObject, StreamObject,
+                               TextStringObject)
+    w = PdfWriter(clone_from=make_contract(work))
+    page = w.pages[0]
+    page[NameObject("/Creator")] = TextStringObject("PageCreator-HanWord-9.1")
+    page[NameObject("/Producer")] = TextStringObject("PageProducer-Engine-4.2")
+    form = StreamObject()
+    form.set_data(b"0 0 m 1 1 l S")
+    form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+                 NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(10), FloatObject(10)]),
+                 NameObject("/Producer"): TextStringObject("FormProducer-Distiller-11"),
+                 NameObject("/PTEX.FileName"): TextStringObject("/home/kimcs/figures/chart.pdf"),
+                 NameObject("/PTEX.InfoDict"): w._add_object(DictionaryObject({
+                     NameObject("/Author"): TextStringObject("Imported-Author-Ri"),
+                     NameObject("/Creator"): TextStringObject("ImportedCreator-Calc-7")}))})
+    resources = page.setdefault(NameObject("/Resources"), DictionaryObject())
+    resources.setdefault(NameObject("/XObject"), DictionaryObject())[NameObject("/FxImported")] = w._add_object(form)
+    layer = w._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/OCG"), NameObject("/Name"): TextStringObject("Layer 1"),
+        NameObject("/Usage"): DictionaryObject({NameObject("/CreatorInfo"): DictionaryObject({
+            NameObject("/Creator"): TextStringObject("LayerCreator-Illustrator-28"),
+            NameObject("/Subtype"): NameObject("/Artwork")})})}))
+    w._root_object[NameObject("/OCProperties")] = DictionaryObject({
+        NameObject("/OCGs"): ArrayObject([layer]),
+        NameObject("/D"): DictionaryObject({NameObject("/Order"): ArrayObject([layer])})})
+    pdf = work / "software.pdf"
+    with open(pdf, "wb") as f:
+        w.write(f)
+    planted = ["PageCreator-HanWord", "PageProducer-Engine", "FormProducer-Distiller", "kimcs/figures",
+               "Imported-Author-Ri", "ImportedCreator-Calc", "LayerCreator-Illustrator"]
+    for value in planted:
+        assert value.encode() in expanded(pdf), f"fixture lacks {value}"
+    r, out = scrub(pdf)
+    raw = expanded(out)
+    for value in planted:
+        assert value.encode() not in raw, f"{value} survived"
+    assert b"/FxImported" in raw and b"/OCProperties" in raw, "the form XObject and the layer must stay"
+    removed = removed_items(r)
+    for words in ("name of the program that created it", "name of the program that made the PDF",
+                  "document properties of an imported PDF", "the path of an imported file on the author's computer"):
+        assert words in removed, f"{words!r} not in {removed}"
+    assert run("qpdf", "--check", out, check=False).returncode == 0
+    assert text_of(out) == text_of(pdf)
+
+
 def test_javascript_and_open_action_are_removed(contract):
     _, out = scrub(contract)
     raw = expanded(out)

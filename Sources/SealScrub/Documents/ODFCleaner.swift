@@ -5,8 +5,8 @@ import SealCore
 ///
 /// `meta.xml` becomes an empty one; `settings.xml` (printer name, window layout), the
 /// thumbnail, editor configuration and macros are left out, and so are their manifest
-/// entries. Comments and tracked changes keep their text, with authors renamed and dates
-/// neutralised; fields that print the author's name or the file's path are removed.
+/// entries. Comments keep their text, with authors renamed and dates neutralised; tracked
+/// changes are accepted; fields that print the author's name or the file's path are removed.
 struct ODFCleaner {
     let c: DocumentCleaning
 
@@ -83,6 +83,7 @@ struct ODFCleaner {
     static let meta = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"
     static let dc = "http://purl.org/dc/elements/1.1/"
     static let textNS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+    static let tableNS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
     static let manifestNS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
     static let loext = "urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0"
     static let xlink = "http://www.w3.org/1999/xlink"
@@ -97,10 +98,20 @@ struct ODFCleaner {
         "user-defined",
     ]
 
+    /// Tracked changes are accepted. An OpenDocument body already reads as the document
+    /// reads now; the change log (each edit's author, date and deleted text) and the
+    /// markers that point into it are all that goes.
+    static let trackedChangeMarkup: Set<XMLName> = [
+        XMLName(textNS, "tracked-changes"), XMLName(tableNS, "tracked-changes"),
+        XMLName(textNS, "change"), XMLName(textNS, "change-start"), XMLName(textNS, "change-end"),
+        XMLName(office, "change-info"),
+    ]
+
     static func contentRules(pseudonyms: Pseudonyms, package: ZIPPackage) -> XMLRules {
         XMLRules(
             dropElement: { name, _ in
-                name.namespace == textNS && identifyingFields.contains(name.local) ? "fields showing the author's name or the file's path" : nil
+                if name.namespace == textNS, identifyingFields.contains(name.local) { return "fields showing the author's name or the file's path" }
+                return trackedChangeMarkup.contains(name) ? OOXMLRules.trackedChanges : nil
             },
             attribute: { _, _, name, value in
                 // Links to pictures and files outside the package name the author's folders.

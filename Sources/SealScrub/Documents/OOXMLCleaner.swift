@@ -91,6 +91,12 @@ struct OOXMLCleaner {
         if type.contains("revisioninfo") || type.contains("changesinfo") || part.contains("/revisionInfo") || part.contains("/changesInfos/") {
             return .drop("revision history")
         }
+        // A shared workbook's change log: every edit with its editor's name and time, and
+        // the list of everyone who opened it. Dropped whole, as Word's tracked changes are
+        // accepted: the sheet already holds the values as they are now.
+        if Self.sharedWorkbookLog.contains(where: type.hasSuffix) {
+            return .drop("revision history")
+        }
         if part.hasPrefix("docMetadata/") { return .drop("sensitivity label (names the organisation)") }
         if part.contains("webextensions/") || part.contains("/webextensions/") { return .drop("add-in data") }
         if type.hasSuffix(".externallink+xml") {
@@ -103,6 +109,8 @@ struct OOXMLCleaner {
         }
         return .drop("an unknown part (\(part))")
     }
+
+    static let sharedWorkbookLog = [".revisionheaders+xml", ".revisionlog+xml", ".usernames+xml"]
 
     /// Content-type families of document content: text, sheets, slides, drawings, charts
     /// and themes. Parts of these types are rewritten by the rules in `OOXMLRules`.
@@ -117,82 +125,4 @@ struct OOXMLCleaner {
         "application/vnd.ms-word.", "application/vnd.ms-excel.", "application/vnd.ms-powerpoint.",
         "application/vnd.ms-office.chart", "application/vnd.ms-office.drawingml.",
     ]
-}
-
-/// `[Content_Types].xml`: the type of each part, by extension or by name.
-struct ContentTypes {
-    static let namespace = "http://schemas.openxmlformats.org/package/2006/content-types"
-    private var defaults: [String: String] = [:]
-    private var overrides: [String: String] = [:]
-
-    init(_ bytes: [UInt8]) throws {
-        for entry in try XMLRewriter.attributes(of: "Default", in: bytes, part: "[Content_Types].xml") {
-            if let ext = entry["Extension"], let type = entry["ContentType"] { defaults[ext.lowercased()] = type }
-        }
-        for entry in try XMLRewriter.attributes(of: "Override", in: bytes, part: "[Content_Types].xml") {
-            if let name = entry["PartName"], let type = entry["ContentType"] { overrides[Self.partName(name)] = type }
-        }
-    }
-
-    func type(of part: String) -> String? {
-        if let t = overrides[part.lowercased()] { return t }
-        guard let dot = part.lastIndex(of: ".") else { return nil }
-        return defaults[part[part.index(after: dot)...].lowercased()]
-    }
-
-    /// "/word/document.xml" → "word/document.xml", compared without case as OPC requires.
-    static func partName(_ name: String) -> String {
-        let trimmed = name.hasPrefix("/") ? String(name.dropFirst()) : name
-        return (trimmed.removingPercentEncoding ?? trimmed).lowercased()
-    }
-
-    static func rules(dropping dropped: Set<String>) -> XMLRules {
-        let lowered = Set(dropped.map { $0.lowercased() })
-        return XMLRules(dropElement: { name, attributes in
-            guard name == XMLName(namespace, "Override"), let part = attributes[XMLName("", "PartName")] else { return nil }
-            return lowered.contains(partName(part)) ? "" : nil
-        })
-    }
-}
-
-/// Relationship parts (`_rels/*.rels`): which part points at which.
-enum Relationships {
-    static let namespace = "http://schemas.openxmlformats.org/package/2006/relationships"
-    static let contentType = "application/vnd.openxmlformats-package.relationships+xml"
-    /// Links to files outside the document that name the author's machine and serve no
-    /// reader: the template it was made from, mail-merge sources.
-    static let droppedExternalTypes = ["/attachedTemplate", "/mailMergeSource", "/mailMergeHeaderSource", "/recipientData"]
-
-    /// "word/_rels/document.xml.rels" → "word/document.xml"; "_rels/.rels" → "" (the package).
-    static func source(of relsPart: String) -> String? {
-        guard relsPart.hasSuffix(".rels") else { return nil }
-        let parts = relsPart.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count >= 2, parts[parts.count - 2] == "_rels" else { return nil }
-        let folder = parts.dropLast(2).joined(separator: "/")
-        let name = String(parts[parts.count - 1].dropLast(5))
-        return folder.isEmpty ? name : "\(folder)/\(name)"
-    }
-
-    /// The part a relative target names, as a ZIP entry name.
-    static func resolve(_ target: String, from source: String) -> String? {
-        let decoded = target.removingPercentEncoding ?? target
-        var stack: [Substring] = decoded.hasPrefix("/") ? [] : Array(source.split(separator: "/").dropLast())
-        for piece in decoded.split(separator: "/") {
-            if piece == ".." { if stack.popLast() == nil { return nil } } else if piece != "." { stack.append(piece) }
-        }
-        return stack.joined(separator: "/")
-    }
-
-    static func rules(dropping ids: Set<String>) -> XMLRules {
-        XMLRules(
-            dropElement: { name, attributes in
-                guard name == XMLName(namespace, "Relationship"), let id = attributes[XMLName("", "Id")] else { return nil }
-                return ids.contains(id) ? "" : nil
-            },
-            attribute: { element, attributes, name, value in
-                guard element.local == "Relationship", name.local == "Target",
-                      attributes[XMLName("", "TargetMode")] == "External", LocalPath.isLocal(value) else { return .keep }
-                return .replace(LocalPath.basename(value), "links to files on the author's computer (folder paths removed)")
-            })
-    }
 }

@@ -15,8 +15,24 @@ enum OOXMLRules {
     static let threaded = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
     static let modernPowerPoint = "http://schemas.microsoft.com/office/powerpoint/2018/8/main"
 
-    static let authors = "names of comment and tracked-change authors (now Author 1, Author 2, …)"
-    static let dates = "dates of comments and tracked changes"
+    static let authors = "names of comment authors (now Author 1, Author 2, …)"
+    static let dates = "dates of comments"
+    /// Shared with the OpenDocument rules: the same thing, said the same way.
+    static let trackedChanges = "tracked changes (accepted: deleted text, earlier wording, editors and edit dates removed)"
+
+    /// Tracked changes are accepted, so the document reads as it reads now: each edit's
+    /// author and date, and the text it deleted, would otherwise travel with the report.
+    /// Markup that holds what was removed or the formatting before a change goes whole.
+    static let trackedChangeRecords: Set<String> = [
+        "del", "moveFrom", "delText", "delInstrText",
+        "rPrChange", "pPrChange", "sectPrChange", "tblPrChange", "tblPrExChange", "tblGridChange",
+        "trPrChange", "tcPrChange", "numberingChange", "cellIns", "cellDel", "cellMerge",
+        "moveFromRangeStart", "moveFromRangeEnd", "moveToRangeStart", "moveToRangeEnd",
+        "customXmlInsRangeStart", "customXmlInsRangeEnd", "customXmlDelRangeStart", "customXmlDelRangeEnd",
+        "customXmlMoveFromRangeStart", "customXmlMoveFromRangeEnd", "customXmlMoveToRangeStart", "customXmlMoveToRangeEnd",
+    ]
+    /// Markup around what was inserted or moved here: the text stays, the wrapper goes.
+    static let trackedChangeWrappers: Set<String> = ["ins", "moveTo"]
     static let accounts = "account IDs of comment authors"
 
     /// The rules for every content part. `lostIDs` are relationship ids of this part that
@@ -34,6 +50,7 @@ enum OOXMLRules {
                     case "docVars": return "document variables"
                     default: break
                     }
+                    if trackedChangeRecords.contains(name.local) { return trackedChanges }
                 }
                 if wordDocIDs.contains(name.namespace), name.local == "docId" { return "document ID" }
                 if name == XMLName(absPath, "absPath") { return "the folder the file was saved in (absPath)" }
@@ -44,6 +61,9 @@ enum OOXMLRules {
                     return ""
                 }
                 return nil
+            },
+            unwrapElement: { name in
+                w.contains(name.namespace) && trackedChangeWrappers.contains(name.local) ? trackedChanges : nil
             },
             attribute: { element, _, name, value in
                 if w.contains(name.namespace) {

@@ -1,7 +1,7 @@
 import Foundation
 import SealCore
 
-/// Replaces the names of comment and tracked-change authors with "Author 1", "Author 2", …
+/// Replaces the names of comment authors with "Author 1", "Author 2", …
 /// numbered in order of first appearance across the whole document. A reviewer can still
 /// tell who answered whom in a comment thread without learning anyone's name.
 final class Pseudonyms {

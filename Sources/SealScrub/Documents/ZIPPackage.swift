@@ -63,6 +63,11 @@ struct ZIPPackage {
             case .file: break
             }
             let path = entry.path
+            // Part names reach the terminal in messages and findings; no office document
+            // names a part with control characters (an escape sequence would be a hostile one).
+            guard !UntrustedLabel.hasControlCharacters(path) else {
+                throw DocumentError("a part's name holds control characters, which no office document has")
+            }
             guard entries[path] == nil else { throw DocumentError("the part \(path) appears twice") }
             guard entry.uncompressedSize <= UInt64(limits.partBytes) else {
                 throw DocumentError("the part \(path) unpacks to more than \(limits.partBytes >> 20) MiB")
@@ -97,10 +102,12 @@ struct ZIPPackage {
         bytes.reserveCapacity(Int(min(entry.uncompressedSize, 1 << 24)))
         let limit = min(limits.partBytes, Int(entry.uncompressedSize))
         do {
-            _ = try archive.extract(entry, skipCRC32: false) { chunk in
+            // ZIPFoundation computes the checksum but leaves comparing it to the caller.
+            let checksum = try archive.extract(entry, skipCRC32: false) { chunk in
                 guard bytes.count + chunk.count <= limit else { throw DocumentError("the part \(part) is larger than its header says") }
                 bytes += chunk
             }
+            guard checksum == entry.checksum else { throw Archive.ArchiveError.invalidCRC32 }
         } catch let error as DocumentError {
             throw error
         } catch {
@@ -129,38 +136,5 @@ struct ZIPPackage {
             return count == 0xFFFF ? nil : count
         }
         return nil
-    }
-}
-
-/// Writes the cleaned package. Every entry gets the same timestamp (the ZIP epoch,
-/// 1980-01-01), the same permissions and no extra fields, so the container says nothing
-/// about when, where or on what machine it was last saved.
-final class ZIPPackageWriter {
-    private let archive: Archive
-
-    /// DOS time is local time: the epoch is built in the local zone so it is stored as
-    /// 1980-01-01 00:00 whatever zone the source's device is in.
-    static let epoch: Date = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .current
-        return calendar.date(from: DateComponents(year: 1980, month: 1, day: 1)) ?? Date(timeIntervalSince1970: 315_532_800)
-    }()
-
-    init() throws {
-        archive = try Archive(data: Data(), accessMode: .create)
-    }
-
-    /// `stored` keeps the bytes uncompressed, as ODF requires for its `mimetype` entry.
-    func add(_ part: String, _ bytes: [UInt8], stored: Bool = false) throws {
-        let data = Data(bytes)
-        try archive.addEntry(with: part, type: .file, uncompressedSize: Int64(data.count),
-                             modificationDate: Self.epoch, permissions: 0o644,
-                             compressionMethod: stored ? .none : .deflate) { position, size in
-            data.subdata(in: Int(position)..<Int(position) + size)
-        }
-    }
-
-    func finish() -> [UInt8] {
-        [UInt8](archive.data ?? Data())
     }
 }

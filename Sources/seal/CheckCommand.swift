@@ -86,7 +86,7 @@ struct Check: AsyncParsableCommand {
         }
         defer { try? FileManager.default.removeItem(atPath: path) }
         do {
-            try ReplyEnvelope.check(EnvelopeHead.read(from: InputFile(path: path)), for: identity)
+            try EnvelopeHead.read(from: InputFile(path: path)).requireReply(to: identity)
         } catch EnvelopeError.notAddressedToYou {
             throw CLIError("it is not addressed to your codename's reply key; ignored")
         }
@@ -98,9 +98,9 @@ struct Check: AsyncParsableCommand {
         let manifest = opened.manifest
         var message = manifest.message
         if message.hasSuffix("\n") { message.removeLast() }
-        print(TerminalText.multiline(message))
+        print(UntrustedText.lines(message))
         if !manifest.files.isEmpty {
-            let list = manifest.files.map { "\(TerminalText.line($0.name)) (\($0.size) bytes)" }.joined(separator: ", ")
+            let list = manifest.files.map { "\(UntrustedText.line($0.name)) (\($0.size) bytes)" }.joined(separator: ", ")
             print(out == nil ? "attachments (not saved; use --out DIR to save them): \(list)" : "attachments: \(list)")
         }
         if out != nil {
@@ -108,31 +108,5 @@ struct Check: AsyncParsableCommand {
         } else {
             try? FileManager.default.removeItem(atPath: opened.folder)
         }
-    }
-}
-
-/// Text someone else wrote, made safe to print: no control or formatting characters that
-/// a terminal would act on (escape sequences, bidirectional overrides), line breaks kept.
-enum TerminalText {
-    static func multiline(_ text: String) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map { line($0) }.joined(separator: "\n")
-    }
-
-    static func line(_ text: some StringProtocol) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar.properties.generalCategory {
-            case .control where scalar == "\t":
-                out.unicodeScalars.append(scalar)
-            case .format where scalar == "\u{200C}" || scalar == "\u{200D}":
-                // Zero-width (non-)joiners: part of emoji and of several scripts' spelling.
-                out.unicodeScalars.append(scalar)
-            case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .unassigned, .surrogate:
-                if scalar != "\r" { out.unicodeScalars.append("\u{FFFD}") }
-            default:
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }

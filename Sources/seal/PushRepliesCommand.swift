@@ -118,7 +118,7 @@ struct PushReplies: AsyncParsableCommand {
                 let head: EnvelopeHead
                 do {
                     head = try EnvelopeHead.read(from: InputFile(path: envelope))
-                    try ReplyEnvelope.check(head)
+                    try head.requireReplyShape()
                 } catch let error as FileError {
                     throw error
                 } catch {

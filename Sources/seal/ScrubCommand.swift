@@ -25,7 +25,8 @@ struct Scrub: ParsableCommand {
         if removed.isEmpty {
             print("nothing to remove")
         } else {
-            for item in removed { print("removed: \(item)") }
+            // Descriptions may quote values read from the file (a camera owner, a title).
+            for item in removed { print("removed: \(UntrustedText.line(item))") }
         }
     }
 }

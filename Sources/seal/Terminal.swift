@@ -47,9 +47,3 @@ enum Terminal {
         return Passphrase(SecureBytes(copying: UnsafeRawBufferPointer(start: raw, count: length)))
     }
 }
-
-/// A user-facing error with its one line.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

@@ -31,7 +31,7 @@ final class ReplyIdentityTests {
 
         let path = try sealReply("which plant?", to: secrets)
         let head = try EnvelopeHead.read(from: InputFile(path: path))
-        try ReplyEnvelope.check(head, for: korean.replyIdentity)
+        try head.requireReply(to: korean.replyIdentity)
         let opened = try ReportOpener.open(envelope: path, key: korean.replyIdentity, into: dir.file("out"))
         #expect(opened.manifest.kind == .reply && opened.manifest.message == "which plant?")
         #expect(opened.folder.hasPrefix(dir.file("out/thread-\(secrets.thread)/reply-")))
@@ -42,7 +42,7 @@ final class ReplyIdentityTests {
         let path = try sealReply("for one source only", to: Codename.generate().secrets())
         let head = try EnvelopeHead.read(from: InputFile(path: path))
         let stranger = Codename.generate().secrets().replyIdentity
-        #expect(throws: EnvelopeError.notAddressedToYou) { try ReplyEnvelope.check(head, for: stranger) }
+        #expect(throws: EnvelopeError.notAddressedToYou) { try head.requireReply(to: stranger) }
         #expect(throws: EnvelopeError.notAddressedToYou) {
             try ReportOpener.open(envelope: path, key: stranger, into: self.dir.file("stranger"))
         }
@@ -68,12 +68,19 @@ final class ReplyIdentityTests {
     @Test("the reply shape: exactly one X25519 stanza")
     func shape() throws {
         let reviewers = try [TestKeys.identity("a", seed: 1), TestKeys.identity("b", seed: 5)].map(\.publicKey)
+        let one = dir.file("one.seal")
+        try EnvelopeRoundTrip.seal([1, 2, 3], to: [reviewers[0]], suite: .x25519, at: one)
+        try EnvelopeHead.read(from: InputFile(path: one)).requireReplyShape()
         let two = dir.file("two.seal")
         try EnvelopeRoundTrip.seal([1, 2, 3], to: reviewers, suite: .x25519, at: two)
-        #expect(throws: EnvelopeError.self) { try ReplyEnvelope.check(EnvelopeHead.read(from: InputFile(path: two))) }
+        #expect(throws: EnvelopeError.malformedHeader(
+            "a reply has exactly one x25519-hkdf-sha256-aes256gcm stanza, for the source's reply key; "
+                + "this envelope has 2 x25519-hkdf-sha256-aes256gcm stanza(s)")) {
+            try EnvelopeHead.read(from: InputFile(path: two)).requireReplyShape()
+        }
         let xwing = dir.file("xwing.seal")
         try EnvelopeRoundTrip.seal([1, 2, 3], to: [reviewers[0]], suite: .xwing, at: xwing)
-        #expect(throws: EnvelopeError.self) { try ReplyEnvelope.check(EnvelopeHead.read(from: InputFile(path: xwing))) }
+        #expect(throws: EnvelopeError.self) { try EnvelopeHead.read(from: InputFile(path: xwing)).requireReplyShape() }
         #expect(ReplyEnvelope.isValidMailboxID(Codename.generate().secrets().mailboxID))
         #expect(!ReplyEnvelope.isValidMailboxID("AAAAAAAAAAAAAAAAAAAAA"))
         #expect(!ReplyEnvelope.isValidMailboxID("../../../etc/passwd/xx"))

@@ -94,7 +94,7 @@ final class ReportTests {
     /// Builds a report plaintext by hand so the manifest can lie.
     func handmade(manifest: Manifest, body: [UInt8], paddedTo length: Int? = nil, pad: UInt8 = 0) throws -> [UInt8] {
         let m = try manifest.encoded()
-        var plain = EnvelopeWriter.u32(m.count) + m + body
+        var plain = BigEndianReader.bytes(of: m.count, width: 4) + m + body
         let target = length ?? Padme.reportLength(unpadded: plain.count)
         plain += [UInt8](repeating: pad, count: max(0, target - plain.count))
         return plain
@@ -148,13 +148,109 @@ final class ReportTests {
         ("..", "attachment"), ("C:\\Users\\x\\evil.doc", "evil.doc"),
     ])
     func sanitise(name: String, expected: String) {
-        #expect(AttachmentName.sanitise(name, taken: []) == expected)
+        #expect(AttachmentName.savedNames(for: [name]) == [expected])
     }
 
     @Test("a second attachment with a taken name gets a numbered one")
     func duplicateNames() {
-        #expect(AttachmentName.sanitise("photo.jpg", taken: ["photo.jpg"]) == "photo (2).jpg")
-        #expect(AttachmentName.sanitise("Photo.JPG", taken: ["photo.jpg", "photo (2).jpg"]) == "Photo (3).JPG")
+        #expect(AttachmentName.savedNames(for: ["photo.jpg", "photo.jpg", "Photo.JPG"])
+                == ["photo.jpg", "photo (2).jpg", "Photo (3).JPG"])
+    }
+
+    @Test("names that differ only in case or Unicode normalisation are saved apart")
+    func caseAndNormalisationClash() {
+        let saved = AttachmentName.savedNames(for: ["caf\u{00E9}.txt", "cafe\u{0301}.txt", "CAF\u{00C9}.TXT"])
+        #expect(saved == ["caf\u{00E9}.txt", "caf\u{00E9} (2).txt", "CAF\u{00C9} (3).TXT"])
+    }
+
+    @Test("a sender cannot name a file like the warning seal open writes beside an attachment")
+    func warningNameIsReserved() {
+        let saved = AttachmentName.savedNames(for: ["x.jpg", "x.jpg.warning.TXT"])
+        #expect(saved == ["x.jpg", "x.jpg.WARNING (sent by the source).txt"])
+    }
+
+    @Test("numbering a name that numbered names already take stays linear and never reuses one")
+    func numberingIsLinear() {
+        let names = ["a (2).txt", "a (3).txt"] + Array(repeating: "a.txt", count: 100_000)
+        let started = Date()
+        let saved = AttachmentName.savedNames(for: names)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(Set(saved.map { $0.lowercased() }).count == saved.count)
+        #expect(saved[2] == "a.txt" && saved[3] == "a (4).txt" && saved.last == "a (100002).txt")
+        #expect(elapsed < 10, "100,000 duplicate names took \(elapsed) s")
+    }
+
+    @Test("every saved name fits NAME_MAX with its number, warning suffix and temporary name")
+    func savedNamesFit() {
+        let long = String(repeating: "\u{C99D}", count: 300) + ".WARNING.txt"
+        for name in AttachmentName.savedNames(for: Array(repeating: long, count: 3)) {
+            #expect(name.utf8.count + " (10000)".utf8.count + AttachmentName.warningSuffix.utf8.count + 22 <= 255)
+        }
+    }
+
+    func emptyFiles(_ count: Int) -> Manifest {
+        let empty = Hex.encode(SHA256.hash(data: [UInt8]()))
+        return Manifest(kind: .report, message: "m",
+                        files: (0..<count).map { .init(name: "e\($0 % 7).txt", type: "text/plain", size: 0, sha256: empty) },
+                        scrubbed: [], unscrubbed: nil, reply: nil, thread: nil, client: Manifest.cliClient)
+    }
+
+    @Test("10,000 empty attachments open on a small stack: the reader is iterative")
+    func manyEmptyFilesOpen() throws {
+        let plain = try handmade(manifest: emptyFiles(Manifest.maxFiles), body: [])
+        let alice = try TestKeys.identity("alice", seed: 1)
+        let path = dir.file("empty.seal")
+        try EnvelopeRoundTrip.seal(plain, to: [alice.publicKey], suite: .x25519, at: path)
+        let out = dir.file("empty")
+        let result = OnSmallStack.run(bytes: 256 << 10) {
+            try ReportOpener.open(envelope: path, key: alice, into: out).folder
+        }
+        let folder = try result.get()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(folder)/attachments").count == Manifest.maxFiles)
+    }
+
+    @Test("a manifest listing more than 10,000 files is refused before any file is written")
+    func tooManyFilesRefusedByReader() throws {
+        let plain = try handmade(manifest: emptyFiles(Manifest.maxFiles + 1), body: [])
+        #expect(throws: ReportError.tooManyFiles(Manifest.maxFiles + 1)) { try self.openHandmade(plain) }
+        #expect(!dir.contents().contains { $0.hasPrefix("hand/thread-") || $0.contains(".opening-") })
+    }
+
+    @Test("the writer refuses more than 10,000 attachments with the same error")
+    func tooManyFilesRefusedByWriter() throws {
+        let one = try writeText("one.txt", "x")
+        #expect(throws: ReportError.tooManyFiles(Manifest.maxFiles + 1)) {
+            _ = try ReportWriter(kind: .report, message: "m", attachments: Array(repeating: one, count: Manifest.maxFiles + 1),
+                                 reply: nil, thread: nil)
+        }
+        #expect(ReportError.tooManyFiles(10_001).description == "a report holds at most 10000 files; this one lists 10001")
+    }
+
+    @Test("an error naming an attachment shows the name without control or bidi characters")
+    func errorNamesAreClean() {
+        #expect(ReportError.hashMismatch("a\u{1B}[2J\u{202E}b").description
+                == "attachment a\u{FFFD}[2J\u{FFFD}b does not match its SHA-256 in the manifest")
+    }
+}
+
+/// Runs work on a thread with a small stack, so a test sees a recursion as a crash rather
+/// than as a pass on the main thread's large stack.
+enum OnSmallStack {
+    static func run<T: Sendable>(bytes: Int, _ work: @escaping @Sendable () throws -> T) -> Result<T, any Error> {
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            box.result = Result { try work() }
+            done.signal()
+        }
+        thread.stackSize = bytes
+        thread.start()
+        done.wait()
+        return box.result ?? .failure(CancellationError())
+    }
+
+    private final class ResultBox<T>: @unchecked Sendable {
+        var result: Result<T, any Error>?
     }
 }
 

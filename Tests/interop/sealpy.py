@@ -80,6 +80,7 @@ INFO_PAYLOAD = b"seal1 payload"
 HEADER_KEYS = frozenset({"v", "bundle", "stanzas", "chunk", "salt"})
 STANZA_KEYS = frozenset({"kid", "suite", "enc", "ct"})
 
+MAX_FILES = 10_000            # entries in "files", "scrubbed" and "unscrubbed" (FORMAT.md §4)
 MANIFEST_REQUIRED = frozenset({"v", "kind", "message", "files", "scrubbed", "thread", "client"})
 MANIFEST_OPTIONAL = frozenset({"unscrubbed", "reply"})
 FILE_KEYS = frozenset({"name", "type", "size", "sha256"})
@@ -728,6 +729,9 @@ def validate_manifest(m: Any) -> dict:
         raise SealError("manifest message must be a valid Unicode string")
     if not isinstance(m["files"], list):
         raise SealError("manifest files must be a list")
+    for key in ("files", "scrubbed", "unscrubbed"):
+        if isinstance(m.get(key), list) and len(m[key]) > MAX_FILES:
+            raise SealError(f"a report holds at most {MAX_FILES} files; manifest {key} lists {len(m[key])}")
     names = []
     for i, f in enumerate(m["files"]):
         what = f"manifest file {i}"
@@ -813,6 +817,8 @@ def make_manifest(message: str, files: Sequence[tuple[str, str, bytes]], *, kind
                   client: str = SEALPY_CLIENT) -> dict:
     """files: (name, mime type, bytes). sealpy does not scrub, so by default every
     attached file is listed in "unscrubbed" (omitted when there are no files)."""
+    if len(files) > MAX_FILES:
+        raise SealError(f"a report holds at most {MAX_FILES} files; {len(files)} given")
     m: dict = {
         "v": 1, "kind": kind, "message": message,
         "files": [{"name": n, "type": t, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}

@@ -119,3 +119,41 @@ def test_python_reproduces_the_vector_bytes_from_the_same_inputs():
                                     file_key=bytes.fromhex(v["file_key"]), salt=bytes.fromhex(v["salt"]),
                                     header_hook=lambda h, s=v["stanzas"]: h.__setitem__("stanzas", s))
         assert sealpy.b64url_encode(env) == v["envelope"], v["name"]
+
+
+def _python_report(d, files, message="m"):
+    """A report sealed by sealpy to both reviewers, its manifest listing FILES as is."""
+    m = sealpy.make_manifest(message, [], unscrubbed=[])
+    m["files"] = [{"name": n, "type": "text/plain", "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
+                  for n, b in files]
+    pt = sealpy.build_container(m, [b for _, b in files])
+    env = sealpy.seal_plaintext(pt, [sealpy.load_public(str(d / "rev" / f"{who}.pub")) for who in ("swifty", "pythia")],
+                                "x25519",
+                                sealpy.bundle_id_of(str(d / "bundle.json")))
+    (d / "p.seal").write_bytes(env)
+
+
+def test_both_refuse_a_report_of_more_than_10000_files(org):
+    d, _ = org
+    _python_report(d, [("", b"")] * (sealpy.MAX_FILES + 1))
+    r = seal("open", "--key", "rev/swifty.seckey", "--out", "opened", "p.seal", cwd=d, check=False)
+    assert r.returncode == 1, r.stderr
+    assert "at most 10000 files" in r.stderr and len(r.stderr.splitlines()) == 1
+    assert not list((d / "opened").glob("thread-*"))
+    with pytest.raises(sealpy.SealError, match="at most 10000 files"):
+        sealpy.open_bytes(sealpy.load_secret(str(d / "rev" / "pythia.seckey")), (d / "p.seal").read_bytes())
+
+
+def test_hostile_names_and_message_from_python_open_safely_in_swift(org):
+    d, _ = org
+    names = ["../../x\u202etxt.exe", "cafe\u0301.txt", "caf\u00e9.txt", "-rf", "nul.txt", "\x1b[2J.txt"]
+    message = "line\x1b]0;owned\x07\r\nnext\u0085\u009b31m"
+    _python_report(d, [(n, n.encode()) for n in names], message)
+    seal("open", "--key", "rev/swifty.seckey", "--out", "opened", "p.seal", cwd=d)
+    folder = next((d / "opened").glob("thread-*/report-*"))
+    saved = sorted(n for n in os.listdir(folder / "attachments") if not n.endswith(".WARNING.txt"))
+    assert saved == sorted(["xtxt.exe", "caf\u00e9.txt", "caf\u00e9 (2).txt", "rf", "_nul.txt", "[2J.txt"])
+    assert (folder / "message.txt").read_bytes().decode() == "line\ufffd]0;owned\ufffd\nnext\n\ufffd31m"
+    raw = (folder / "manifest.json").read_bytes().decode()
+    assert not any(c in raw for c in "\x1b\x07\r\u0085\u009b\u202e")
+    assert json.loads(raw)["message"] == message

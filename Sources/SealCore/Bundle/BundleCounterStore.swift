@@ -4,23 +4,13 @@ import Foundation
 /// older bundle that still lists a reviewer whose key was since withdrawn.
 ///
 /// It is a file on the user's machine naming the organisations they used (by fingerprint):
-/// SECURITY.md discusses what that reveals on a seized device.
+/// SECURITY.md discusses what that reveals on a seized device. Where it lives is the
+/// caller's choice (`seal` looks at its environment); SealCore reads no environment.
 public struct BundleCounterStore: Sendable {
     public let path: String
 
     public init(directory: String) {
         self.path = (directory as NSString).appendingPathComponent("bundle-counters.json")
-    }
-
-    /// `$SEAL_STATE_DIR`, else `$XDG_STATE_HOME/sealrelay`, else `~/.local/state/sealrelay`.
-    public static func standard() -> BundleCounterStore {
-        let env = ProcessInfo.processInfo.environment
-        if let dir = env["SEAL_STATE_DIR"], !dir.isEmpty { return BundleCounterStore(directory: dir) }
-        if let xdg = env["XDG_STATE_HOME"], !xdg.isEmpty {
-            return BundleCounterStore(directory: (xdg as NSString).appendingPathComponent("sealrelay"))
-        }
-        let home = env["HOME"] ?? NSHomeDirectory()
-        return BundleCounterStore(directory: (home as NSString).appendingPathComponent(".local/state/sealrelay"))
     }
 
     func load() throws -> [String: Int] {

@@ -55,7 +55,7 @@ public struct RecipientBundle: Sendable {
     public static func sign(organisation: SigningKey, reviewers: [ReviewerPublicKey], relays: [String],
                             counter: Int, validDays: Int, today: Date = Date()) throws -> [UInt8] {
         guard !reviewers.isEmpty else { throw BundleError.malformed("a bundle needs at least one reviewer") }
-        guard validDays > 0 else { throw BundleError.malformed("--valid-days must be positive") }
+        guard validDays > 0 else { throw BundleError.malformed("a bundle must stay valid for at least one day") }
         guard Set(reviewers.map(\.kid)).count == reviewers.count else {
             throw BundleError.malformed("the same reviewer key is listed twice")
         }
@@ -136,32 +136,5 @@ public struct RecipientBundle: Sendable {
 
     public static func verify(path: String, pinned: Fingerprint, counters: BundleCounterStore?) throws -> RecipientBundle {
         try verify(InputFile.readAll(path: path, limit: 1 << 20), pinned: pinned, counters: counters)
-    }
-}
-
-/// Calendar days in UTC, the only time resolution bundles carry.
-enum Day {
-    private static func formatter() -> DateFormatter {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd"
-        return f
-    }
-
-    static func string(_ date: Date) -> String { formatter().string(from: date) }
-
-    static func parse(_ s: String) -> Date? {
-        guard s.utf8.count == 10, let d = formatter().date(from: s), string(d) == s else { return nil }
-        return d
-    }
-}
-
-/// JSON that hashes and compares byte for byte (Linux JSONEncoder's key order varies).
-enum JSON {
-    static var encoder: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
     }
 }

@@ -50,35 +50,3 @@ extension CodenameSecrets {
         mailboxSecret.withUnsafeBytes { Base64URL.encode($0) }
     }
 }
-
-/// The shape every reply envelope has (docs/FORMAT.md §5): exactly one X25519 stanza, for the
-/// source's reply key. Shared by `seal reply` (which writes it), `seal push-replies` (which
-/// checks before upload) and `seal check` (which checks what the relay served).
-public enum ReplyEnvelope {
-    /// A reply is sealed by a reviewer, who used no recipient bundle to address it: the
-    /// header's `bundle` field holds this fixed value (64 zeros), so it says nothing about
-    /// which bundle, and so when, the report being answered was made with.
-    public static let bundleID = String(repeating: "0", count: 64)
-
-    /// A mailbox id is base64url of 16 bytes (22 characters, the canonical form only, so it
-    /// can name a route segment and a file safely).
-    public static func isValidMailboxID(_ text: String) -> Bool {
-        text.utf8.count == 22 && Base64URL.decode(text, count: 16).map { Base64URL.encode($0) } == text
-    }
-
-    /// Throws unless `head` is a reply's: one stanza, X25519 suite.
-    public static func check(_ head: EnvelopeHead) throws {
-        guard head.header.stanzas.count == 1 else {
-            throw EnvelopeError.malformedHeader("a reply has exactly one stanza, this envelope has \(head.header.stanzas.count)")
-        }
-        guard head.header.suite == .x25519 else {
-            throw EnvelopeError.malformedHeader("a reply's stanza uses \(EnvelopeSuite.x25519.rawValue), this one \(head.header.suite.rawValue)")
-        }
-    }
-
-    /// Throws unless `head` is a reply addressed to `identity`.
-    public static func check(_ head: EnvelopeHead, for identity: ReplyIdentity) throws {
-        try check(head)
-        guard head.header.kids == [identity.kid] else { throw EnvelopeError.notAddressedToYou }
-    }
-}

@@ -1,3 +1,5 @@
+
+
 /// The fixed numbers of envelope format v1 (docs/FORMAT.md §3).
 public enum EnvelopeFormat {
     public static let magic: [UInt8] = Array("SEAL1\n".utf8)
@@ -22,18 +24,5 @@ public enum EnvelopeFormat {
     public static func payloadSize(plaintextLength n: Int) -> Int {
         let chunks = max(1, (n + chunkSize - 1) / chunkSize)
         return n + chunks * tagSize
-    }
-}
-
-/// The two HPKE suites an envelope may use; one envelope never mixes them.
-public enum EnvelopeSuite: String, Sendable, CaseIterable {
-    case x25519 = "x25519-hkdf-sha256-aes256gcm"
-    case xwing = "xwing-hkdf-sha256-aes256gcm"
-
-    var encapsulatedKeySize: Int {
-        switch self {
-        case .x25519: return 32
-        case .xwing: return 1120
-        }
     }
 }

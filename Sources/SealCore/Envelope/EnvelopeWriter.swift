@@ -1,29 +1,6 @@
 import Crypto
 import Foundation
 
-/// Where sealed bytes go. Chunks are position-addressed (STREAM's nonce is the chunk
-/// index), so a writer may fill them in any order: the report writer seals the chunks
-/// holding attachment bytes first and the one holding the manifest last.
-public protocol EnvelopeOutput {
-    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws
-}
-
-extension AtomicFile: EnvelopeOutput {}
-
-/// An envelope in memory (tests, test vectors, small replies).
-public final class EnvelopeBytes: EnvelopeOutput {
-    public private(set) var bytes: [UInt8] = []
-
-    public init() {}
-
-    public func write(_ chunk: UnsafeRawBufferPointer, at offset: Int) throws {
-        if bytes.count < offset + chunk.count { bytes += [UInt8](repeating: 0, count: offset + chunk.count - bytes.count) }
-        bytes.withUnsafeMutableBytes { dst in
-            if chunk.count > 0 { (dst.baseAddress! + offset).copyMemory(from: chunk.baseAddress!, byteCount: chunk.count) }
-        }
-    }
-}
-
 /// Seals one envelope of a known plaintext length (docs/FORMAT.md §3-4): the head is written when it
 /// is created, then each 64 KiB chunk by index, in any order.
 public struct EnvelopeWriter {
@@ -50,7 +27,7 @@ public struct EnvelopeWriter {
         let headerBytes = try EnvelopeHeader.encode(bundle: bundleID, stanzas: stanzas, salt: salt)
         guard headerBytes.count <= EnvelopeFormat.maxHeaderLength else { throw EnvelopeError.headerLength(headerBytes.count) }
         // Parse what we wrote: the writer must never produce a header its own reader refuses.
-        let placeholder = EnvelopeFormat.magic + Self.u32(headerBytes.count) + headerBytes + [UInt8](repeating: 0, count: 32)
+        let placeholder = EnvelopeFormat.magic + BigEndianReader.bytes(of: headerBytes.count, width: 4) + headerBytes + [UInt8](repeating: 0, count: 32)
         guard let head = try EnvelopeHead.parse(placeholder) else { throw EnvelopeError.truncatedHeader }
         let authenticated = head.authenticatedBytes
         let mac = fileKey.headerMAC(authenticated)
@@ -105,40 +82,5 @@ public struct EnvelopeWriter {
         var probe = [UInt8](repeating: 0, count: 1)
         let extra = try probe.withUnsafeMutableBytes { try source.read(into: $0) }
         guard extra == 0 else { throw EnvelopeError.plaintextLength(expected: length, got: length + extra) }
-    }
-
-    static func u32(_ n: Int) -> [UInt8] {
-        [UInt8(n >> 24 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)]
-    }
-}
-
-/// The STREAM construction (Hoang, Reyhanitabar, Rogaway, Vizár): AES-256-GCM with the
-/// nonce = 11-byte big-endian chunk index || last-chunk flag, so chunks cannot be
-/// reordered, dropped or cut short without detection.
-struct PayloadSealer {
-    let key: SymmetricKey
-
-    static func nonce(_ index: Int, last: Bool) -> AES.GCM.Nonce {
-        var bytes = [UInt8](repeating: 0, count: 12)
-        for i in 0..<8 { bytes[10 - i] = UInt8(UInt64(index) >> (8 * UInt64(i)) & 0xFF) }
-        bytes[11] = last ? 1 : 0
-        // A 12-byte nonce is always accepted.
-        return try! AES.GCM.Nonce(data: bytes)
-    }
-
-    func seal(_ chunk: some DataProtocol, index: Int, last: Bool) throws -> (ciphertext: Data, tag: Data) {
-        let box = try AES.GCM.seal(chunk, using: key, nonce: Self.nonce(index, last: last))
-        return (box.ciphertext, box.tag)
-    }
-
-    /// Opens chunk `index`; a caller may retry with the other flag to tell "truncated"
-    /// from "tampered".
-    func open(_ chunk: ArraySlice<UInt8>, index: Int, last: Bool) -> Data? {
-        guard chunk.count >= EnvelopeFormat.tagSize else { return nil }
-        let split = chunk.endIndex - EnvelopeFormat.tagSize
-        guard let box = try? AES.GCM.SealedBox(nonce: Self.nonce(index, last: last),
-                                               ciphertext: chunk[chunk.startIndex..<split], tag: chunk[split...])
-        else { return nil }
-        return try? AES.GCM.open(box, using: key)
     }
 }

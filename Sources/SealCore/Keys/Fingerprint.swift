@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// A SHA-256 fingerprint shown two ways: full hex for machines and `--org-fingerprint`, and
+/// A SHA-256 fingerprint shown two ways: full hex for machines and for pinning, and
 /// groups of decimal digits that two people can read to each other over a bad phone line.
 public struct Fingerprint: Equatable, Sendable {
     public let bytes: [UInt8]

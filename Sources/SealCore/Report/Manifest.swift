@@ -46,6 +46,9 @@ public struct Manifest: Codable, Equatable, Sendable {
     /// The message travels inside the manifest; a bound keeps a hostile report from making
     /// the reader allocate without limit before any check.
     public static let maxEncodedSize = 16 << 20
+    /// A report lists at most this many files (docs/FORMAT.md §4): enough for any real
+    /// testimony, few enough that opening one cannot exhaust a reviewer's machine.
+    public static let maxFiles = 10_000
     /// 256 TiB: far beyond any report, far below where length arithmetic could overflow.
     static let maxTotalFileSize = 1 << 48
 
@@ -59,6 +62,9 @@ public struct Manifest: Codable, Equatable, Sendable {
         guard m.v == 1 else { throw ReportError.malformedManifest("unsupported manifest version \(m.v)") }
         guard m.client == cliClient || m.client == webClient else {
             throw ReportError.malformedManifest("unknown client string")
+        }
+        guard m.files.count <= maxFiles, m.scrubbed.count <= maxFiles, (m.unscrubbed?.count ?? 0) <= maxFiles else {
+            throw ReportError.tooManyFiles(max(m.files.count, m.scrubbed.count, m.unscrubbed?.count ?? 0))
         }
         var total = 0
         for f in m.files {
@@ -80,25 +86,5 @@ public struct Manifest: Codable, Equatable, Sendable {
             throw ReportError.malformedManifest("thread must be 16 bytes")
         }
         return m
-    }
-}
-
-public enum ReportError: Error, Equatable, CustomStringConvertible, Sendable {
-    case malformedManifest(String)
-    case sizeMismatch(String)
-    case hashMismatch(String)
-    case nonZeroPadding
-    case wrongPaddedLength(expected: Int, got: Int)
-    case fileChanged(String)
-
-    public var description: String {
-        switch self {
-        case .malformedManifest(let why): return "report manifest is malformed: \(why)"
-        case .sizeMismatch(let name): return "report is shorter than its manifest says (file \(name))"
-        case .hashMismatch(let name): return "attachment \(name) does not match its SHA-256 in the manifest"
-        case .nonZeroPadding: return "report padding is not all zeros"
-        case .wrongPaddedLength(let expected, let got): return "report is \(got) bytes but its manifest implies \(expected)"
-        case .fileChanged(let path): return "\(path) changed while it was being encrypted; try again"
-        }
     }
 }

@@ -12,7 +12,7 @@ public enum ReportOpener {
 
     /// Where each attachment of `manifest` is inside an opened report folder.
     public static func attachmentPaths(in folder: String, for manifest: Manifest) -> [String] {
-        AttachmentName.savedNames(for: manifest).map { "\(folder)/attachments/\($0)" }
+        AttachmentName.savedNames(for: manifest.files.map(\.name)).map { "\(folder)/attachments/\($0)" }
     }
 
     public static func open(envelope path: String, key: some EnvelopeDecryptionKey, into outDir: String,
@@ -39,6 +39,7 @@ public enum ReportOpener {
             return Opened(folder: final, manifest: manifest, alreadyOpened: true)
         }
         try FileSystem.makePrivateDirectory(threadFolder)
+        try FileSystem.syncAll(containing: staging)
         guard rename(staging, final) == 0 else { throw FileError.posix("cannot move the report into", final) }
         committed = true
         try FileSystem.syncDirectory(threadFolder)

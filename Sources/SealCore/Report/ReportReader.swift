@@ -29,7 +29,7 @@ struct ReportReader: PlaintextSink {
                 lengthBytes += rest.prefix(n)
                 rest = rest.dropFirst(n)
                 if lengthBytes.count == 4 {
-                    manifestLength = lengthBytes.reduce(0) { $0 << 8 | Int($1) }
+                    manifestLength = BigEndianReader(lengthBytes).u32(at: 0) ?? 0
                     guard manifestLength > 0, manifestLength <= Manifest.maxEncodedSize else {
                         throw ReportError.malformedManifest("manifest length \(manifestLength) is out of bounds")
                     }
@@ -47,7 +47,10 @@ struct ReportReader: PlaintextSink {
                 currentHash.update(piece)
                 currentRemaining -= n
                 rest = rest.dropFirst(n)
-                if currentRemaining == 0 { try closeFile() }
+                if currentRemaining == 0 {
+                    try closeFile()
+                    try writeEmptyFiles()
+                }
             } else {
                 guard rest.allSatisfy({ $0 == 0 }) else { throw ReportError.nonZeroPadding }
                 rest = rest.dropFirst(rest.count)
@@ -59,12 +62,13 @@ struct ReportReader: PlaintextSink {
         let m = try Manifest.decode(manifestBytes)
         manifest = m
         try FileManager.default.createDirectory(atPath: "\(folder)/attachments", withIntermediateDirectories: true)
-        savedNames = AttachmentName.savedNames(for: m)
-        // Empty files have no bytes to trigger openFile; handle them now.
-        try skipEmptyFiles()
+        savedNames = AttachmentName.savedNames(for: m.files.map(\.name))
+        try writeEmptyFiles()
     }
 
-    private mutating func skipEmptyFiles() throws {
+    /// Empty files have no bytes to trigger `openFile`, so they are written as soon as the
+    /// reader reaches them. A loop, not recursion: a manifest may list thousands in a row.
+    private mutating func writeEmptyFiles() throws {
         guard let m = manifest else { return }
         while fileIndex < m.files.count, m.files[fileIndex].size == 0 {
             try openFile()
@@ -84,10 +88,10 @@ struct ReportReader: PlaintextSink {
         guard currentHash.finalizeHex() == m.files[fileIndex].sha256 else {
             throw ReportError.hashMismatch(m.files[fileIndex].name)
         }
-        try file.commit()
+        // The staging folder is synced as a whole before it is published (`ReportOpener`).
+        try file.commit(durably: false)
         current = nil
         fileIndex += 1
-        try skipEmptyFiles()
     }
 
     mutating func finish() throws {
@@ -96,9 +100,13 @@ struct ReportReader: PlaintextSink {
         let unpadded = 4 + manifestLength + m.files.reduce(0) { $0 + $1.size }
         let expected = Padme.reportLength(unpadded: unpadded)
         guard total == expected else { throw ReportError.wrongPaddedLength(expected: expected, got: total) }
-        try AtomicFile.write(Array(m.message.utf8), to: "\(folder)/message.txt", mode: 0o600)
+        // A reviewer reads these with `cat` or `less`: message.txt is the message made safe
+        // for a terminal; manifest.json keeps it exactly, with anything a terminal would act
+        // on written as a JSON escape (docs/FORMAT.md §4).
+        try AtomicFile.write(Array(UntrustedText.lines(m.message).utf8), to: "\(folder)/message.txt", mode: 0o600)
         let pretty = JSONEncoder()
         pretty.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(Array(try pretty.encode(m)) + [0x0A], to: "\(folder)/manifest.json", mode: 0o600)
+        let json = UntrustedText.escapingInvisibles(inJSON: Array(try pretty.encode(m)))
+        try AtomicFile.write(json + [0x0A], to: "\(folder)/manifest.json", mode: 0o600)
     }
 }

@@ -1,27 +1,6 @@
 import Crypto
 import Foundation
 
-/// One file going into a report, after scrubbing.
-public struct Attachment: Sendable {
-    /// Where the bytes to send are (the scrubbed copy, if scrubbing changed anything).
-    public let path: String
-    /// The name the reviewer will see: the original file's base name.
-    public let name: String
-    public let type: String
-    /// What scrubbing removed, in plain words.
-    public let removed: [String]
-    /// True when the source chose to send the file without cleaning.
-    public let unscrubbed: Bool
-
-    public init(path: String, name: String, type: String, removed: [String], unscrubbed: Bool) {
-        self.path = path
-        self.name = name
-        self.type = type
-        self.removed = removed
-        self.unscrubbed = unscrubbed
-    }
-}
-
 /// Lays out a report's plaintext (docs/FORMAT.md §3-4): u32 manifest length, manifest, file bytes,
 /// zero padding; and seals it.
 ///
@@ -37,14 +16,16 @@ public struct ReportWriter {
     /// The padded plaintext length.
     public let length: Int
     private let attachments: [Attachment]
-    private let files: [InputFile]
+    /// What each file was when the manifest was planned; a file is opened again, one at a
+    /// time, when it is sealed, so thousands of attachments never hold thousands of
+    /// descriptors.
     private let stamps: [InputFile.Stamp]
     private let prefixLength: Int
 
     public init(kind: Manifest.Kind, message: String, attachments: [Attachment],
                 reply: Manifest.Reply?, thread: String?, client: String = Manifest.cliClient) throws {
-        let files = try attachments.map { try InputFile(path: $0.path) }
-        let stamps = try files.map { try $0.stamp() }
+        guard attachments.count <= Manifest.maxFiles else { throw ReportError.tooManyFiles(attachments.count) }
+        let stamps = try attachments.map { try InputFile(path: $0.path).stamp() }
         let unscrubbed = attachments.filter(\.unscrubbed).map(\.name)
         let manifest = Manifest(
             kind: kind, message: message,
@@ -57,7 +38,6 @@ public struct ReportWriter {
         }
         self.manifest = manifest
         self.attachments = attachments
-        self.files = files
         self.stamps = stamps
         self.prefixLength = 4 + encoded.count
         self.length = Padme.reportLength(unpadded: prefixLength + stamps.reduce(0) { $0 + $1.size })
@@ -71,10 +51,11 @@ public struct ReportWriter {
         let writer = try EnvelopeWriter(length: length, to: recipients, suite: suite, bundleID: bundleID, into: output)
         var body = BodySealer(writer: writer, prefixLength: prefixLength, progress: progress)
         var hashes: [String] = []
-        for (index, file) in files.enumerated() {
-            let path = attachments[index].path
+        for (index, attachment) in attachments.enumerated() {
+            let path = attachment.path
+            let file = try InputFile(path: path)
+            guard try file.stamp() == stamps[index] else { throw ReportError.fileChanged(path) }
             let hash = BackgroundSHA256()
-            try file.seek(to: 0)
             var remaining = stamps[index].size
             while remaining > 0 {
                 let n = try body.fill(from: file, upTo: remaining, hashInto: hash)
@@ -92,102 +73,6 @@ public struct ReportWriter {
         let encoded = try manifest.encoded()
         // Hex digests have the placeholder's length, so every offset computed above holds.
         guard 4 + encoded.count == prefixLength else { throw ReportError.malformedManifest("manifest length changed") }
-        try body.sealHead(EnvelopeWriter.u32(encoded.count) + encoded)
-    }
-}
-
-/// Cuts the bytes after the manifest into chunks: those that share a chunk with the
-/// manifest are held back; every later chunk is sealed as soon as it is full.
-private struct BodySealer {
-    let writer: EnvelopeWriter
-    let prefixLength: Int
-    let progress: ((Int) -> Void)?
-    /// Chunks holding manifest bytes, sealed last.
-    let headChunks: Int
-    /// Plaintext offset where the first immediately sealed chunk starts.
-    let headEnd: Int
-    private var held: [UInt8] = []
-    private var chunk: [UInt8] = []
-    private var nextChunk: Int
-    private var position: Int
-
-    init(writer: EnvelopeWriter, prefixLength: Int, progress: ((Int) -> Void)?) {
-        self.writer = writer
-        self.prefixLength = prefixLength
-        self.progress = progress
-        headChunks = min(writer.chunkCount, (prefixLength + EnvelopeFormat.chunkSize - 1) / EnvelopeFormat.chunkSize)
-        headEnd = writer.range(ofChunk: headChunks - 1).upperBound
-        nextChunk = headChunks
-        position = prefixLength
-        chunk.reserveCapacity(EnvelopeFormat.chunkSize)
-    }
-
-    /// Reads up to `limit` bytes of `file` straight into the held bytes or the chunk being
-    /// filled (no intermediate copy), hashes them, and seals the chunk when it is full.
-    mutating func fill(from file: InputFile, upTo limit: Int, hashInto hash: BackgroundSHA256) throws -> Int {
-        if position < headEnd {
-            let want = min(headEnd - position, limit)
-            let bytes = try file.read(upTo: want)
-            bytes.withUnsafeBytes { hash.update($0) }
-            try bytes.withUnsafeBytes { try append($0) }
-            return bytes.count
-        }
-        let size = writer.range(ofChunk: nextChunk).count
-        let filled = chunk.count
-        let want = min(size - filled, limit)
-        chunk.append(contentsOf: repeatElement(0, count: want))
-        let n = try chunk.withUnsafeMutableBytes { try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled..<(filled + want)])) }
-        chunk.removeLast(want - n)
-        chunk.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[filled..<(filled + n)])) }
-        position += n
-        try sealIfFull()
-        return n
-    }
-
-    private mutating func sealIfFull() throws {
-        guard chunk.count == writer.range(ofChunk: nextChunk).count else { return }
-        try chunk.withUnsafeBytes { try writer.seal(chunk: nextChunk, $0) }
-        progress?(writer.range(ofChunk: nextChunk).upperBound)
-        chunk.removeAll(keepingCapacity: true)
-        nextChunk += 1
-    }
-
-    mutating func append(_ bytes: UnsafeRawBufferPointer) throws {
-        var rest = bytes[...]
-        if position < headEnd {
-            let n = min(headEnd - position, rest.count)
-            held += rest.prefix(n)
-            rest = rest.dropFirst(n)
-            position += n
-        }
-        while !rest.isEmpty {
-            let size = writer.range(ofChunk: nextChunk).count
-            let n = min(size - chunk.count, rest.count)
-            chunk += rest.prefix(n)
-            rest = rest.dropFirst(n)
-            position += n
-            try sealIfFull()
-        }
-    }
-
-    mutating func appendZeros(upTo length: Int) throws {
-        let zeros = [UInt8](repeating: 0, count: EnvelopeFormat.chunkSize)
-        while position < length {
-            try zeros.withUnsafeBytes { try append(UnsafeRawBufferPointer(rebasing: $0[0..<min($0.count, length - position)])) }
-        }
-    }
-
-    /// Seals the held-back chunks once the manifest is final.
-    func sealHead(_ prefix: [UInt8]) throws {
-        let head = prefix + held
-        guard prefix.count == prefixLength, head.count == headEnd else {
-            throw ReportError.malformedManifest("report layout changed while sealing")
-        }
-        try head.withUnsafeBytes { bytes in
-            for index in 0..<headChunks {
-                try writer.seal(chunk: index, UnsafeRawBufferPointer(rebasing: bytes[writer.range(ofChunk: index)]))
-            }
-        }
-        progress?(writer.length)
+        try body.sealHead(BigEndianReader.bytes(of: encoded.count, width: 4) + encoded)
     }
 }

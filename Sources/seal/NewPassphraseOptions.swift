@@ -31,16 +31,3 @@ struct NewPassphraseOptions: ParsableArguments {
         return first
     }
 }
-
-/// How a command that reads a secret key gets its passphrase, asked only if the key needs one.
-struct ExistingPassphraseOptions: ParsableArguments {
-    @Option(name: .long, help: "Read the key's passphrase from this file.")
-    var passphraseFile: String?
-
-    func provider() -> () throws -> Passphrase? {
-        { [passphraseFile] in
-            if let passphraseFile { return try Passphrase.read(fromFile: passphraseFile) }
-            return Terminal.readPassphrase(prompt: "Passphrase: ")
-        }
-    }
-}

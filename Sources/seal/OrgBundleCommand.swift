@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import SealCore
+
+struct OrgBundle: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bundle", abstract: "Sign a recipient bundle.")
+
+    @Option(help: "The organisation's secret key file.") var orgKey: String
+    @OptionGroup var passphrase: ExistingPassphraseOptions
+    @Option(name: .customLong("reviewer"), help: "A reviewer's .pub file (repeat for each reviewer).")
+    var reviewers: [String] = []
+    @Option(name: .customLong("relay-url"), help: "A relay URL sources may submit to (repeatable).")
+    var relayURLs: [String] = []
+    @Option(help: "Days the bundle stays valid.") var validDays = 90
+    @Option(help: "Version counter; must grow with each bundle (default: seconds since 1970).")
+    var counter: Int?
+    @Option(help: "Where to write bundle.json.") var out: String
+
+    func validate() throws {
+        if reviewers.isEmpty { throw ValidationError("give at least one --reviewer") }
+        if relayURLs.isEmpty { throw ValidationError("give at least one --relay-url") }
+        if !(1...3650).contains(validDays) { throw ValidationError("--valid-days must be between 1 and 3650") }
+    }
+
+    func run() throws {
+        let key = try SigningKey.read(path: orgKey, organisation: true, passphrase: passphrase.provider())
+        let keys = try reviewers.map { try ReviewerPublicKey.read(path: $0) }
+        let counter = self.counter ?? Int(Date().timeIntervalSince1970)
+        let bytes = try RecipientBundle.sign(organisation: key, reviewers: keys, relays: relayURLs,
+                                             counter: counter, validDays: validDays)
+        try AtomicFile.write(bytes, to: out, replaceExisting: true)
+        print("wrote \(out): \(keys.count) reviewer(s), counter \(counter), valid \(validDays) days")
+        print("organisation fingerprint: \(key.fingerprint.hex)")
+    }
+}

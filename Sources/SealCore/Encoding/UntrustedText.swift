@@ -89,7 +89,7 @@ public enum UntrustedText {
     }
 
     /// Whether a scalar may appear as it is in cleaned text (see the type's documentation).
-    static func isVisible(_ scalar: Unicode.Scalar) -> Bool {
+    public static func isVisible(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.properties.generalCategory {
         case .control, .lineSeparator, .paragraphSeparator, .privateUse, .unassigned, .surrogate:
             return false

@@ -1,21 +1,12 @@
 import Crypto
 
-/// An envelope's name: the first 16 bytes of SHA-256 of its bytes, written as 22
-/// base64url characters. The relay answers an upload with it as the receipt and names
-/// inbox entries by it, so a sender or reviewer who hashes what they sent or received can
-/// check the relay stored or served exactly those bytes. Only the strict 22-character form
-/// parses, so an id that came over the network is always safe as a file name.
-public struct EnvelopeID: Hashable, Sendable, CustomStringConvertible {
-    public let bytes: [UInt8]
+/// An envelope's name: the first 16 bytes of SHA-256 of its bytes (`Identifier`). The
+/// relay answers an upload with it as the receipt and names inbox entries by it, so a
+/// sender or reviewer who hashes what they sent or received can check the relay stored or
+/// served exactly those bytes.
+public typealias EnvelopeID = Identifier<IdentifierKind.Envelope>
 
-    public init?(_ text: String) {
-        guard text.utf8.count == 22, let bytes = Base64URL.decode(text, count: 16) else { return nil }
-        self.bytes = bytes
-    }
-
-    public init(digest: SHA256.Digest) { self.bytes = Array(digest.prefix(16)) }
-
-    public var description: String { Base64URL.encode(bytes) }
+extension Identifier where Kind == IdentifierKind.Envelope {
     /// The name an envelope is stored under.
     public var fileName: String { "\(description).seal" }
 

@@ -274,6 +274,12 @@ enum FileTimes {
     static func normaliseDirectory(_ path: String) {
         set(path, to: Date(timeIntervalSince1970: 0))
     }
+
+    /// An open file's times, reset to the epoch.
+    static func normalise(descriptor fd: Int32) {
+        var times = [timespec(tv_sec: 0, tv_nsec: 0), timespec(tv_sec: 0, tv_nsec: 0)]
+        _ = futimens(fd, &times)
+    }
 }
 
 extension EnvelopeID {

@@ -76,18 +76,33 @@ struct EnvelopeIntake: Sendable {
     }
 
     /// The end of an upload: the final checks, then durable under its content id and
-    /// registered with the spool. On a throw the caller discards the file and the reservation.
+    /// registered with the spool, with no other commit or acknowledgement of the same id
+    /// in between. The same bytes again (queued, or delivered and acknowledged) are
+    /// answered with the same receipt and not queued again. On a throw the caller discards
+    /// the file and the reservation.
     func commit(_ file: PartialFile?, validator: EnvelopeValidator, reservation: Spool.Reservation) async throws -> EnvelopeID {
         try await spool.charge(reservation, total: validator.total)
         let (id, head, size) = try validator.finish()
         guard let file else { throw IntakeError.malformed("envelope is truncated inside its header") }
-        let expiry = spool.expiryDate()
-        let final = try spool.path(for: id, delivery: validator.delivery)
-        try await threadPool.runIfActive { [syncDirectory] in
-            try file.commit(to: final, times: expiry, syncDirectory: syncDirectory)
+        await spool.claim(id)
+        do {
+            if await spool.alreadyHas(id, delivery: validator.delivery) {
+                file.discard()
+                await spool.release(reservation)
+            } else {
+                let expiry = spool.expiryDate()
+                let final = try spool.path(for: id, delivery: validator.delivery)
+                try await threadPool.runIfActive { [syncDirectory] in
+                    try file.commit(to: final, times: expiry, syncDirectory: syncDirectory)
+                }
+                await spool.register(reservation, id: id, delivery: validator.delivery, recipients: Set(head.header.kids),
+                                     size: size, expiry: expiry)
+            }
+        } catch {
+            await spool.unclaim(id)
+            throw error
         }
-        await spool.register(reservation, id: id, delivery: validator.delivery, recipients: Set(head.header.kids),
-                             size: size, expiry: expiry)
+        await spool.unclaim(id)
         return id
     }
 }

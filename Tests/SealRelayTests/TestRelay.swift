@@ -176,9 +176,8 @@ final class LogCapture: @unchecked Sendable {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-                 source: String, file: String, function: String, line: UInt) {
-            capture.append("\(level) \(label): \(message) \(metadata.merging(explicit ?? [:]) { $1 })")
+        func log(event: LogEvent) {
+            capture.append("\(event.level) \(label): \(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })")
         }
     }
 }

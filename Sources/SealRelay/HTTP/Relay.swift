@@ -29,6 +29,7 @@ public struct Relay: Sendable {
 
     public init(config: RelayConfig, logger: Logger) throws {
         try config.validate()
+        try FileLimit.check(config)
         self.config = config
         self.logger = logger
         let bundleBytes = try InputFile.readAll(path: config.path(config.bundle), limit: 1 << 20)

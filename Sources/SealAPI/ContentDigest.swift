@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import SealCore
 
@@ -23,16 +22,8 @@ public enum ContentDigest {
         return Array(bytes)
     }
 
-    /// The header value for a file's bytes, read in blocks (an envelope may be larger than memory).
+    /// The header value for a file's bytes (an envelope may be larger than memory).
     public static func header(ofFile path: String) throws -> String {
-        let file = try InputFile(path: path)
-        var hasher = SHA256()
-        var block = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = try block.withUnsafeMutableBytes { try file.read(into: $0) }
-            if n == 0 { break }
-            block.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0.prefix(n))) }
-        }
-        return header(sha256: hasher.finalize())
+        header(sha256: try EnvelopeHasher(file: path).digest())
     }
 }

@@ -4,8 +4,5 @@ public struct ListedEnvelope: Codable, Sendable, Equatable {
     public var id: String
     public var size: Int
 
-    public init(id: String, size: Int) {
-        self.id = id
-        self.size = size
-    }
+    public init(id: String, size: Int) { (self.id, self.size) = (id, size) }
 }

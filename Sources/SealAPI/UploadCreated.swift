@@ -3,10 +3,7 @@ public struct UploadCreated: Codable, Sendable, Equatable {
     public var upload: UploadID
     public var maxSlice: Int
 
-    public init(upload: UploadID, maxSlice: Int) {
-        self.upload = upload
-        self.maxSlice = maxSlice
-    }
+    public init(upload: UploadID, maxSlice: Int) { (self.upload, self.maxSlice) = (upload, maxSlice) }
 
     enum CodingKeys: String, CodingKey {
         case upload

@@ -12,15 +12,7 @@ extension Identifier where Kind == IdentifierKind.Envelope {
 
     /// The id of a file, read in blocks (an envelope may be larger than memory).
     public static func of(file path: String) throws -> EnvelopeID {
-        let file = try InputFile(path: path)
-        var hasher = EnvelopeHasher()
-        var block = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = try block.withUnsafeMutableBytes { try file.read(into: $0) }
-            if n == 0 { break }
-            block.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0.prefix(n))) }
-        }
-        return hasher.id()
+        try EnvelopeHasher(file: path).id()
     }
 }
 
@@ -32,10 +24,24 @@ public struct EnvelopeHasher: Sendable {
 
     public init() {}
 
+    /// A file's bytes hashed, read in blocks (an envelope may be larger than memory).
+    public init(file path: String) throws {
+        let file = try InputFile(path: path)
+        var block = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = try block.withUnsafeMutableBytes { try file.read(into: $0) }
+            if n == 0 { break }
+            block.withUnsafeBytes { update(UnsafeRawBufferPointer(rebasing: $0.prefix(n))) }
+        }
+    }
+
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         sha.update(bufferPointer: bytes)
         count += bytes.count
     }
 
-    public func id() -> EnvelopeID { EnvelopeID(digest: sha.finalize()) }
+    public func id() -> EnvelopeID { EnvelopeID(digest: digest()) }
+
+    /// The whole SHA-256, for a body's `Content-Digest`.
+    public func digest() -> SHA256.Digest { sha.finalize() }
 }

@@ -2,47 +2,64 @@ import Foundation
 import SealCore
 
 /// The subset of HTTP Message Signatures (RFC 9421) that reviewer requests use: one
-/// signature, label `sig1`, covering `@method` and `@path`, with `created`, `nonce`,
-/// `keyid` and `alg="ed25519"`. Client and relay share this type, so both build the
-/// signature base from the same code.
+/// signature, label `sig1`, covering `@method`, `@authority`, `@path` and, for a request
+/// with a body, `content-digest` (RFC 9530), with `created`, `nonce`, `keyid` and
+/// `alg="ed25519"`. Client and relay share this type, so both build the signature base
+/// from the same code.
 public struct HTTPMessageSignature: Sendable, Equatable {
     public static let label = "sig1"
-    public static let components = ["@method", "@path"]
+    public static let requiredComponents = ["@method", "@authority", "@path"]
+    public static let digestComponent = "content-digest"
     public static let algorithm = "ed25519"
 
+    /// What is covered: `requiredComponents`, then `content-digest` when the request has a body.
+    public let components: [String]
     public let created: Int
     public let nonce: String
     /// The hex fingerprint of the signer's Ed25519 fetch credential.
     public let keyID: String
 
-    public init(created: Int, nonce: String, keyID: String) {
+    public init(components: [String], created: Int, nonce: String, keyID: String) {
+        self.components = components
         self.created = created
         self.nonce = nonce
         self.keyID = keyID
     }
 
+    /// Whether the signature covers a body digest.
+    public var coversDigest: Bool { components.contains(Self.digestComponent) }
+
     /// The inner list and parameters, as serialised in both `Signature-Input` and the
     /// `@signature-params` line of the signature base (RFC 9421 §2.3).
     public var serializedParameters: String {
-        let list = Self.components.map { "\"\($0)\"" }.joined(separator: " ")
-        return "(\(list));created=\(created);keyid=\"\(keyID)\";nonce=\"\(nonce)\";alg=\"\(Self.algorithm)\""
+        "\(Self.innerList(components));created=\(created);keyid=\"\(keyID)\";nonce=\"\(nonce)\";alg=\"\(Self.algorithm)\""
+    }
+
+    static func innerList(_ components: [String]) -> String {
+        "(" + components.map { "\"\($0)\"" }.joined(separator: " ") + ")"
     }
 
     /// The signature base (RFC 9421 §2.5): one line per covered component, then the
-    /// parameters; no trailing newline.
-    public func signatureBase(method: String, path: String) -> [UInt8] {
-        Array("\"@method\": \(method.uppercased())\n\"@path\": \(path)\n\"@signature-params\": \(serializedParameters)".utf8)
+    /// parameters; no trailing newline. Nil when the request lacks a covered component.
+    public func signatureBase(_ request: SignedRequest) -> [UInt8]? {
+        var lines: [String] = []
+        for component in components {
+            guard let value = request.value(of: component) else { return nil }
+            lines.append("\"\(component)\": \(value)")
+        }
+        lines.append("\"@signature-params\": \(serializedParameters)")
+        return Array(lines.joined(separator: "\n").utf8)
     }
 
     // MARK: client side
 
     /// Signs a request; returns the `Signature-Input` and `Signature` header values.
-    public static func sign(method: String, path: String, with key: SigningKey,
+    public static func sign(_ request: SignedRequest, with key: SigningKey,
                             now: Date = Date()) throws -> (signatureInput: String, signature: String) {
-        let params = HTTPMessageSignature(created: Int(now.timeIntervalSince1970),
-                                          nonce: Base64URL.encode(Sodium.randomBytes(16)),
-                                          keyID: key.fingerprint.hex)
-        let sig = try key.signature(for: params.signatureBase(method: method, path: path))
+        let params = HTTPMessageSignature(components: request.components, created: Int(now.timeIntervalSince1970),
+                                          nonce: Base64URL.encode(Sodium.randomBytes(16)), keyID: key.fingerprint.hex)
+        // Every component of `request.components` has a value, so the base exists.
+        let sig = try key.signature(for: params.signatureBase(request) ?? [])
         return ("\(label)=\(params.serializedParameters)", "\(label)=:\(Data(sig).base64EncodedString()):")
     }
 
@@ -60,7 +77,7 @@ public struct HTTPMessageSignature: Sendable, Equatable {
         }
     }
 
-    /// Parses the two headers, accepting exactly the shape `sign` produces (any parameter
+    /// Parses the two headers, accepting exactly the shapes `sign` produces (any parameter
     /// order): anything else is refused rather than interpreted.
     public static func parse(signatureInput: String?, signature: String?) throws -> (HTTPMessageSignature, [UInt8]) {
         guard let signatureInput, let signature else { throw ParseError.missing }
@@ -71,13 +88,16 @@ public struct HTTPMessageSignature: Sendable, Equatable {
         let sigText = signature.dropFirst(prefix.count + 1).dropLast()
         guard let sigBytes = Data(base64Encoded: String(sigText)), sigBytes.count == 64 else { throw ParseError.malformed }
         let rest = signatureInput.dropFirst(prefix.count)
-        let list = "(" + components.map { "\"\($0)\"" }.joined(separator: " ") + ")"
-        guard rest.hasPrefix(list) else { throw ParseError.malformed }
+        // The longer list first: the shorter one is its prefix up to the closing parenthesis.
+        let shapes = [requiredComponents + [digestComponent], requiredComponents]
+        guard let components = shapes.first(where: { rest.hasPrefix(innerList($0)) }) else { throw ParseError.malformed }
+        let parameters = rest.dropFirst(innerList(components).count)
+        guard parameters.hasPrefix(";") else { throw ParseError.malformed }
         var created: Int?
         var nonce: String?
         var keyID: String?
         var alg: String?
-        for param in rest.dropFirst(list.count).split(separator: ";", omittingEmptySubsequences: false).dropFirst() {
+        for param in parameters.split(separator: ";", omittingEmptySubsequences: false).dropFirst() {
             let pair = param.split(separator: "=", maxSplits: 1)
             guard pair.count == 2 else { throw ParseError.malformed }
             let name = String(pair[0])
@@ -98,9 +118,9 @@ public struct HTTPMessageSignature: Sendable, Equatable {
             default: throw ParseError.malformed
             }
         }
-        guard let created, let nonce, let keyID, alg == algorithm, !nonce.isEmpty, nonce.utf8.count <= 64 else {
-            throw ParseError.malformed
-        }
-        return (HTTPMessageSignature(created: created, nonce: nonce, keyID: keyID), Array(sigBytes))
+        guard let created, let nonce, let keyID, alg == algorithm, !nonce.isEmpty, nonce.utf8.count <= 64,
+              !keyID.isEmpty, keyID.utf8.count <= 128
+        else { throw ParseError.malformed }
+        return (HTTPMessageSignature(components: components, created: created, nonce: nonce, keyID: keyID), Array(sigBytes))
     }
 }

@@ -125,9 +125,12 @@ final class RelayClient: Sendable {
     /// `POST /v1/replies/{mailbox}`, signed with the reviewer's fetch credential: uploads one
     /// reply envelope for the source whose mailbox this is. Returns the checked receipt.
     func pushReply(envelope path: String, mailbox: String, key: SigningKey, progressLabel: String?) async throws -> EnvelopeID {
-        guard ReplyEnvelope.isValidMailboxID(mailbox) else { throw CLIError("\(mailbox) is not a mailbox id") }
-        return try await upload(envelope: path, request: signed("POST", "/v1/replies/\(mailbox)", key: key), what: "reply",
-                                progressLabel: progressLabel)
+        guard let mailbox = MailboxID(mailbox) else { throw CLIError("\(mailbox) is not a mailbox id") }
+        // The signature covers the body through its digest, so the file is read twice:
+        // once to hash it here, once to send it.
+        let digest = try ContentDigest.header(ofFile: path)
+        return try await upload(envelope: path, request: signed("POST", "/v1/replies/\(mailbox)", key: key, contentDigest: digest),
+                                what: "reply", progressLabel: progressLabel)
     }
 
     /// Streams the envelope at `path` as the body of `request` and checks that the 202's
@@ -165,10 +168,7 @@ final class RelayClient: Sendable {
             throw try await failure(response, doing: "accept the \(what)")
         }
         let body = try await transport { try await response.body.collect(upTo: Self.maxErrorSize) }
-        struct Receipt: Decodable { var receipt: String }
-        guard let text = try? JSONDecoder().decode(Receipt.self, from: Data(body.readableBytesView)).receipt,
-              let receipt = EnvelopeID(text)
-        else { throw CLIError("\(endpoint.origin) answered 202 without a readable receipt: the \(what) may not have been stored") }
+        guard let receipt = try? RelayJSON.decode(Receipt.self, from: body.readableBytesView).receipt else { throw CLIError("\(endpoint.origin) answered 202 without a readable receipt: the \(what) may not have been stored") }
         guard let sent = upload.sent.id else {
             throw CLIError("\(endpoint.origin) answered before the whole \(what) was sent: the \(what) was not stored")
         }
@@ -196,20 +196,15 @@ final class RelayClient: Sendable {
         let response = try await send(try signed("GET", "/v1/inbox", key: key))
         guard response.status == .ok else { throw try await failure(response, doing: "list the inbox") }
         let body = try await transport { try await response.body.collect(upTo: Self.maxJSONSize) }
-        struct Listing: Decodable {
-            var envelopes: [ListedEntry]
-        }
-        guard let listing = try? JSONDecoder().decode(Listing.self, from: Data(body.readableBytesView)) else {
+        guard let listing = try? RelayJSON.decode(InboxListing.self, from: body.readableBytesView) else {
             throw CLIError("\(endpoint.origin) sent an inbox listing that is not {\"envelopes\":[{\"id\",\"size\"}...]}")
         }
         return Self.entries(listing.envelopes)
     }
 
-    private struct ListedEntry: Decodable { var id: String; var size: Int }
-
     /// Checked, deduplicated entries of a listing: an id that is not an envelope id could
     /// name any file, so it is refused.
-    private static func entries(_ listed: [ListedEntry]) -> Inbox {
+    private static func entries(_ listed: [ListedEnvelope]) -> Inbox {
         var seen = Set<EnvelopeID>()
         var inbox = Inbox()
         for entry in listed {
@@ -242,10 +237,7 @@ final class RelayClient: Sendable {
         let response = try await send(mailboxRequest("/v1/mailbox", secrets: secrets))
         guard response.status == .ok else { throw try await failure(response, doing: "list the replies") }
         let body = try await transport { try await response.body.collect(upTo: Self.maxJSONSize) }
-        struct Listing: Decodable {
-            var replies: [ListedEntry]
-        }
-        guard let listing = try? JSONDecoder().decode(Listing.self, from: Data(body.readableBytesView)) else {
+        guard let listing = try? RelayJSON.decode(MailboxListing.self, from: body.readableBytesView) else {
             throw CLIError("\(endpoint.origin) sent a reply listing that is not {\"replies\":[{\"id\",\"size\"}...]}")
         }
         return Self.entries(listing.replies)
@@ -260,7 +252,7 @@ final class RelayClient: Sendable {
 
     private func mailboxRequest(_ route: String, secrets: CodenameSecrets) -> HTTPClientRequest {
         var request = request("GET", route)
-        request.headers.add(name: "Mailbox-Secret", value: secrets.mailboxSecretBase64URL)
+        request.headers.add(name: RelayHeader.mailboxSecret, value: secrets.mailboxSecretBase64URL)
         return request
     }
 
@@ -268,11 +260,11 @@ final class RelayClient: Sendable {
     private func download(_ entry: InboxEntry, request: HTTPClientRequest, to path: String,
                           progress: ((Int, Int) -> Void)?) async throws -> DownloadOutcome {
         let response = try await send(request, transfer: true)
-        if response.status == .notFound {
-            _ = try? await response.body.collect(upTo: Self.maxErrorSize)
-            return .gone
+        guard response.status == .ok else {
+            let refusal = try await failure(response, doing: "send envelope \(entry.id)")
+            if refusal.code == .notFound { return .gone }
+            throw refusal
         }
-        guard response.status == .ok else { throw try await failure(response, doing: "send envelope \(entry.id)") }
         let output = try AtomicFile(path: path, mode: 0o600)
         var hasher = EnvelopeHasher()
         try await transport {
@@ -302,11 +294,10 @@ final class RelayClient: Sendable {
     /// the relay no longer holds it for us, which is the state we asked for.
     func acknowledge(_ id: EnvelopeID, key: SigningKey) async throws {
         let response = try await send(try signed("DELETE", "/v1/inbox/\(id)", key: key))
-        switch response.status {
-        case .noContent, .ok, .notFound:
-            _ = try? await response.body.collect(upTo: Self.maxErrorSize)
-        default:
-            throw try await failure(response, doing: "acknowledge envelope \(id)")
+        guard response.status == .noContent else {
+            let refusal = try await failure(response, doing: "acknowledge envelope \(id)")
+            guard refusal.code == .notFound else { throw refusal }
+            return
         }
     }
 
@@ -320,12 +311,17 @@ final class RelayClient: Sendable {
     }
 
     /// A reviewer request with its own fresh signature (new nonce and timestamp): a
-    /// signature is never reused, not even for a retry.
-    private func signed(_ method: String, _ route: String, key: SigningKey) throws -> HTTPClientRequest {
+    /// signature is never reused, not even for a retry. It covers the method, the
+    /// authority (sent as `Host` exactly as signed), the path and, for a body, its digest.
+    private func signed(_ method: String, _ route: String, key: SigningKey, contentDigest: String? = nil) throws -> HTTPClientRequest {
         var request = request(method, route)
-        let (input, signature) = try HTTPMessageSignature.sign(method: method, path: endpoint.requestPath(route), with: key)
-        request.headers.add(name: "Signature-Input", value: input)
-        request.headers.add(name: "Signature", value: signature)
+        let parts = SignedRequest(method: method, authority: endpoint.hostDisplay, path: endpoint.requestPath(route),
+                                  contentDigest: contentDigest)
+        let (input, signature) = try HTTPMessageSignature.sign(parts, with: key)
+        request.headers.replaceOrAdd(name: "Host", value: parts.authority)
+        if let contentDigest { request.headers.add(name: RelayHeader.contentDigest, value: contentDigest) }
+        request.headers.add(name: RelayHeader.signatureInput, value: input)
+        request.headers.add(name: RelayHeader.signature, value: signature)
         return request
     }
 
@@ -355,29 +351,32 @@ final class RelayClient: Sendable {
         }
     }
 
-    /// A refusal from the relay, with its `{"error":"..."}` line (cleaned of anything a
-    /// terminal would interpret) and a hint for the statuses a person can do something about.
-    private func failure(_ response: HTTPClientResponse, doing what: String) async throws -> any Error {
+    /// A refusal from the relay: its code (SealAPI's `RelayErrorCode`, which decides what
+    /// the CLI does), its one line (cleaned of anything a terminal would interpret), and a
+    /// hint for the codes a person can do something about.
+    private func failure(_ response: HTTPClientResponse, doing what: String) async throws -> RelayRefusal {
         let body = try? await response.body.collect(upTo: Self.maxErrorSize)
-        struct Refusal: Decodable { var error: String }
-        let reason = body.flatMap { try? JSONDecoder().decode(Refusal.self, from: Data($0.readableBytesView)).error }
-            .map(RelayText.clean)
-        let code = response.status.code
-        var line = "\(endpoint.origin) did not \(what) (HTTP \(code)\(reason.map { ": \($0)" } ?? ""))"
-        switch code {
-        case 401: line += "; check that the relay lists this fetch credential and that this machine's clock is right"
-        case 413: line += "; the relay does not take envelopes this large"
-        case 429, 503: line += "; try again later"
-        case 507: line += "; the relay is full, try again later"
+        let refusal = body.flatMap { try? RelayJSON.decode(RelayErrorBody.self, from: $0.readableBytesView) }
+        let status = Int(response.status.code)
+        var line = "\(endpoint.origin) did not \(what) (HTTP \(status)\(refusal.map { ": \(RelayText.clean($0.error))" } ?? ""))"
+        switch refusal?.code {
+        case .unauthorized?: line += "; check that the relay lists this fetch credential"
+        case .signatureExpired?: line += "; check that this machine's clock is right"
+        case .tooLarge?: line += "; the relay does not take envelopes this large"
+        case .spoolFull?, .storageFailed?: line += "; the relay is full, try again later"
+        case .tooManyUploads?: line += "; try again later"
+        case .digestMismatch?: line += "; the envelope changed while it was sent"
         default: break
         }
-        return RelayRefusal(status: Int(code), description: line)
+        return RelayRefusal(status: status, code: refusal?.code, description: line)
     }
 }
 
-/// The relay answered, but not with what was asked for.
+/// The relay answered, but not with what was asked for. `code` is nil when the answer
+/// was not the relay's error shape (a proxy's page, say).
 struct RelayRefusal: Error, CustomStringConvertible {
     let status: Int
+    let code: RelayErrorCode?
     let description: String
 }
 

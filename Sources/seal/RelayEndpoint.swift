@@ -1,4 +1,5 @@
 import Foundation
+import SealAPI
 
 /// A relay's base address, checked before any connection is made.
 ///
@@ -50,11 +51,10 @@ struct RelayEndpoint: Sendable, Equatable {
         host.hasSuffix(".onion") || host.hasSuffix(".onion.")
     }
 
+    /// `localhost` (which the CLI's resolver answers from /etc/hosts) or a loopback
+    /// address literal (`LoopbackHost`).
     var isLoopback: Bool {
-        if host == "localhost" || host == "localhost." || host == "::1" || host == "0:0:0:0:0:0:0:1" { return true }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        guard octets.count == 4, octets.allSatisfy({ !$0.isEmpty && $0.count <= 3 && UInt8($0) != nil }) else { return false }
-        return octets[0] == "127"
+        host == "localhost" || host == "localhost." || LoopbackHost.contains(host)
     }
 
     /// `scheme://host[:port]`, for messages.

@@ -12,9 +12,14 @@ import Glibc
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a relay with demo keys and print what to try.")
 
-    @Option(help: "Port for the demo relay.") var port: Int = 8443
+    @Option(help: "HOST:PORT for the demo relay; its admin listener takes the next port.")
+    var listen: String = "127.0.0.1:8443"
 
     func run() async throws {
+        guard let address = HostPort(listen), address.isLoopback, address.port > 0, address.port < 65535 else {
+            throw ValidationError("--listen must be a loopback HOST:PORT, such as 127.0.0.1:8443")
+        }
+        let port = address.port
         let dir = NSTemporaryDirectory() + "sealrelay-demo-" + Hex.encode(SecureBytes.random(count: 4).withUnsafeBytes { Array($0) })
         try FileSystem.makePrivateDirectory(dir)
         let org = try SigningKey.generate(.organisation)
@@ -32,18 +37,18 @@ struct Demo: AsyncParsableCommand {
             try AtomicFile.write(credential.encodedPublic(), to: "\(dir)/\(name).fetch.pub")
             credentials.append("\(dir)/\(name).fetch.pub")
         }
-        let url = "https://127.0.0.1:\(port)"
+        let url = "https://\(address)"
         let bundle = try RecipientBundle.sign(organisation: org, reviewers: reviewers, relays: [url],
                                               counter: Int(Date().timeIntervalSince1970), validDays: 30)
         try AtomicFile.write(bundle, to: "\(dir)/bundle.json")
         let config = try RelaySetup.initialise(.init(
             directory: "\(dir)/relay", bundlePath: "\(dir)/bundle.json", credentialPaths: credentials,
-            listen: HostPort(host: "127.0.0.1", port: port), hostname: "127.0.0.1",
-            adminListen: HostPort(host: "127.0.0.1", port: port + 1)))
+            listen: address, hostname: address.host,
+            adminListen: HostPort(host: address.host, port: port + 1)))
 
         let seal = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seal").path
         let fp = org.fingerprint.hex
-        print("""
+        let banner = """
         SealRelay demo relay on \(url)   (everything lives in \(dir); demo keys have NO passphrase)
         organisation fingerprint: \(fp)
 
@@ -62,11 +67,36 @@ struct Demo: AsyncParsableCommand {
           curl -s http://127.0.0.1:\(port + 1)/metrics
 
         Ctrl-C stops the relay.
-        """)
-        // The relay runs until interrupted: make sure the instructions are out first.
-        fflush(nil)
+        """
         let relayConfig = try RelayConfig.load(path: config)
         let logger = RelayLogging.bootstrap(level: relayConfig.logLevel)
-        try await RelayRunner.run(config: relayConfig, logger: logger) { _, _ in }
+        do {
+            // The instructions are printed once the relay is listening, never before a
+            // bind that may fail.
+            try await RelayRunner.run(config: relayConfig, logger: logger) { listener, _ in
+                guard listener == .tls else { return }
+                print(banner)
+                fflush(nil)
+            }
+        } catch where BindFailure.isAddressInUse(error) {
+            // Nothing ran: the demo's keys have no use.
+            try? FileManager.default.removeItem(atPath: dir)
+            let taken = [address, relayConfig.adminListen].first { !Self.isFree($0) } ?? address
+            throw ConfigError("\(taken) is already in use (another relay or demo?); choose another address with --listen 127.0.0.1:PORT")
+        }
+    }
+
+    /// Whether a TCP listener could bind `address` now; only to name which one was taken.
+    static func isFree(_ address: HostPort) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return true }
+        defer { close(fd) }
+        var sin = sockaddr_in()
+        sin.sin_family = sa_family_t(AF_INET)
+        sin.sin_port = in_port_t(UInt16(truncatingIfNeeded: address.port).bigEndian)
+        sin.sin_addr.s_addr = inet_addr(address.host)
+        return withUnsafePointer(to: &sin) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
     }
 }

@@ -84,7 +84,7 @@ enum RelayRunner {
                     onListening: @escaping @Sendable (Relay.Listener, Int) async -> Void) async throws {
         let relay = try Relay(config: config, logger: logger)
         var configuration = ServiceGroupConfiguration(
-            services: relay.services(onListening: onListening).map { .init(service: $0) },
+            services: try relay.services(onListening: onListening).map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         // In-flight uploads get this long to finish; an unfinished one is never queued.
@@ -105,10 +105,9 @@ struct PlainLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-             source: String, file: String, function: String, line: UInt) {
-        let all = metadata.merging(explicit ?? [:]) { $1 }
+    func log(event: LogEvent) {
+        let all = metadata.merging(event.metadata ?? [:]) { $1 }
         let extra = all.isEmpty ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        FileHandle.standardError.write(Data("\(level) \(label): \(message)\(extra)\n".utf8))
+        FileHandle.standardError.write(Data("\(event.level) \(label): \(event.message)\(extra)\n".utf8))
     }
 }

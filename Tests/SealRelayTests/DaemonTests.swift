@@ -221,24 +221,15 @@ struct DaemonTests {
 
 /// A TCP client that sends one byte at a time and never finishes anything.
 final class SlowClient {
-    let fd: Int32
+    let connection: RawConnection
+    var fd: Int32 { connection.fd }
 
     init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else { throw ConfigError("connect failed") }
+        connection = try RawConnection(port: port)
         var flags = fcntl(fd, F_GETFL)
         flags |= O_NONBLOCK
         _ = fcntl(fd, F_SETFL, flags)
     }
-
-    deinit { close(fd) }
 
     /// Sends one byte; false once the relay has closed the connection.
     @discardableResult

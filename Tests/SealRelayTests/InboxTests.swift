@@ -93,8 +93,7 @@ struct AuthenticationTests {
     @Test("a replayed signature is refused the second time")
     func replay() async throws {
         let relay = try await TestRelay()
-        let (input, signature) = try HTTPMessageSignature.sign(method: "GET", path: "/v1/inbox", with: relay.credentials[0])
-        let headers = [("Signature-Input", input), ("Signature", signature)]
+        let headers = try relay.signatureHeaders(.GET, "/v1/inbox", key: relay.credentials[0])
         #expect(try await relay.request(.GET, "/v1/inbox", headers: headers).status == .ok)
         let second = try await relay.request(.GET, "/v1/inbox", headers: headers)
         #expect(second.status == .unauthorized)
@@ -105,9 +104,8 @@ struct AuthenticationTests {
     @Test("a signature for another path or method does not verify")
     func boundToRequest() async throws {
         let relay = try await TestRelay()
-        let (input, signature) = try HTTPMessageSignature.sign(method: "GET", path: "/v1/inbox", with: relay.credentials[0])
-        let reply = try await relay.request(.DELETE, "/v1/inbox/AAAAAAAAAAAAAAAAAAAAAA",
-                                            headers: [("Signature-Input", input), ("Signature", signature)])
+        let headers = try relay.signatureHeaders(.GET, "/v1/inbox", key: relay.credentials[0])
+        let reply = try await relay.request(.DELETE, "/v1/inbox/AAAAAAAAAAAAAAAAAAAAAA", headers: headers)
         #expect(reply.status == .unauthorized)
         await relay.stop()
     }
@@ -124,8 +122,7 @@ struct AuthenticationTests {
     func unknownCredential() async throws {
         let relay = try await TestRelay()
         let stranger = try SigningKey.generate(.fetchCredential(name: "alice"))
-        let (input, signature) = try HTTPMessageSignature.sign(method: "GET", path: "/v1/inbox", with: stranger)
-        let reply = try await relay.request(.GET, "/v1/inbox", headers: [("Signature-Input", input), ("Signature", signature)])
+        let reply = try await relay.request(.GET, "/v1/inbox", headers: relay.signatureHeaders(.GET, "/v1/inbox", key: stranger))
         #expect(reply.status == .unauthorized)
         await relay.stop()
     }

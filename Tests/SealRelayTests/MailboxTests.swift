@@ -26,8 +26,7 @@ struct MailboxTests {
 
     func post(_ relay: TestRelay, _ envelope: [UInt8], to mailbox: String, reviewer: Int = 0) async throws -> TestRelay.Reply {
         let path = "/v1/replies/\(mailbox)"
-        let (input, signature) = try HTTPMessageSignature.sign(method: "POST", path: path, with: relay.credentials[reviewer])
-        return try await relay.request(.POST, path, body: envelope, headers: [("Signature-Input", input), ("Signature", signature)])
+        return try await relay.signed(.POST, path, reviewer: reviewer, body: envelope)
     }
 
     func listing(_ relay: TestRelay, _ secrets: CodenameSecrets) async throws -> TestRelay.Reply {
@@ -88,8 +87,7 @@ struct MailboxTests {
         let unsigned = try await relay.request(.POST, "/v1/replies/\(source.mailboxID)", body: envelope)
         #expect(unsigned.status == .unauthorized)
         let path = "/v1/replies/\(source.mailboxID)"
-        let (input, signature) = try HTTPMessageSignature.sign(method: "POST", path: path, with: relay.credentials[0])
-        let headers = [("Signature-Input", input), ("Signature", signature)]
+        let headers = try relay.signatureHeaders(.POST, path, key: relay.credentials[0], body: envelope)
         #expect(try await relay.request(.POST, path, body: envelope, headers: headers).status == .accepted)
         #expect(try await relay.request(.POST, path, body: Self.reply(to: source, message: "again", relay: relay), headers: headers).status == .unauthorized)
         #expect((try await listing(relay, source).json["replies"] as? [Any])?.count == 1)

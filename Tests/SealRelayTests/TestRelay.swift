@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import Logging
 import NIOCore
@@ -61,7 +62,7 @@ final class TestRelay: @unchecked Sendable {
         relay = try Relay(config: config, logger: logger)
         let (ports, continuation) = AsyncStream<(Relay.Listener, Int)>.makeStream()
         let group = ServiceGroup(configuration: .init(
-            services: relay.services { continuation.yield(($0, $1)) }.map { .init(service: $0) },
+            services: try relay.services { continuation.yield(($0, $1)) }.map { .init(service: $0) },
             gracefulShutdownSignals: [], logger: logger))
         self.group = group
         task = Task { try await group.run() }
@@ -121,10 +122,21 @@ final class TestRelay: @unchecked Sendable {
     }
 
     /// A request signed with reviewer `index`'s fetch credential.
-    func signed(_ method: HTTPMethod, _ path: String, reviewer index: Int = 0, now: Date = Date()) async throws -> Reply {
-        let (input, signature) = try HTTPMessageSignature.sign(method: method.rawValue, path: path,
-                                                               with: credentials[index], now: now)
-        return try await request(method, path, headers: [("Signature-Input", input), ("Signature", signature)])
+    func signed(_ method: HTTPMethod, _ path: String, reviewer index: Int = 0, body: [UInt8]? = nil,
+                now: Date = Date()) async throws -> Reply {
+        try await request(method, path, body: body,
+                          headers: signatureHeaders(method, path, key: credentials[index], body: body, now: now))
+    }
+
+    /// The headers that sign a request (RFC 9421) as the CLI does: over method, authority
+    /// (the Host this client sends), path and, with a body, its Content-Digest.
+    func signatureHeaders(_ method: HTTPMethod, _ path: String, key: SigningKey, body: [UInt8]? = nil,
+                          authority: String? = nil, now: Date = Date()) throws -> [(String, String)] {
+        let digest = body.map { ContentDigest.header(sha256: SHA256.hash(data: $0)) }
+        let parts = SignedRequest(method: method.rawValue, authority: authority ?? "127.0.0.1:\(tlsPort)", path: path,
+                                  contentDigest: digest)
+        let (input, signature) = try HTTPMessageSignature.sign(parts, with: key, now: now)
+        return [("Signature-Input", input), ("Signature", signature)] + (digest.map { [("Content-Digest", $0)] } ?? [])
     }
 
     /// A real report envelope to the bundle's reviewers (or to `to`).
@@ -164,9 +176,8 @@ final class LogCapture: @unchecked Sendable {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-                 source: String, file: String, function: String, line: UInt) {
-            capture.append("\(level) \(label): \(message) \(metadata.merging(explicit ?? [:]) { $1 })")
+        func log(event: LogEvent) {
+            capture.append("\(event.level) \(label): \(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })")
         }
     }
 }

@@ -1,35 +1,18 @@
 import Crypto
 
-/// An envelope's name: the first 16 bytes of SHA-256 of its bytes, written as 22
-/// base64url characters. The relay answers an upload with it as the receipt and names
-/// inbox entries by it, so a sender or reviewer who hashes what they sent or received can
-/// check the relay stored or served exactly those bytes. Only the strict 22-character form
-/// parses, so an id that came over the network is always safe as a file name.
-public struct EnvelopeID: Hashable, Sendable, CustomStringConvertible {
-    public let bytes: [UInt8]
+/// An envelope's name: the first 16 bytes of SHA-256 of its bytes (`Identifier`). The
+/// relay answers an upload with it as the receipt and names inbox entries by it, so a
+/// sender or reviewer who hashes what they sent or received can check the relay stored or
+/// served exactly those bytes.
+public typealias EnvelopeID = Identifier<IdentifierKind.Envelope>
 
-    public init?(_ text: String) {
-        guard text.utf8.count == 22, let bytes = Base64URL.decode(text, count: 16) else { return nil }
-        self.bytes = bytes
-    }
-
-    public init(digest: SHA256.Digest) { self.bytes = Array(digest.prefix(16)) }
-
-    public var description: String { Base64URL.encode(bytes) }
+extension Identifier where Kind == IdentifierKind.Envelope {
     /// The name an envelope is stored under.
     public var fileName: String { "\(description).seal" }
 
     /// The id of a file, read in blocks (an envelope may be larger than memory).
     public static func of(file path: String) throws -> EnvelopeID {
-        let file = try InputFile(path: path)
-        var hasher = EnvelopeHasher()
-        var block = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = try block.withUnsafeMutableBytes { try file.read(into: $0) }
-            if n == 0 { break }
-            block.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0.prefix(n))) }
-        }
-        return hasher.id()
+        try EnvelopeHasher(file: path).id()
     }
 }
 
@@ -41,10 +24,24 @@ public struct EnvelopeHasher: Sendable {
 
     public init() {}
 
+    /// A file's bytes hashed, read in blocks (an envelope may be larger than memory).
+    public init(file path: String) throws {
+        let file = try InputFile(path: path)
+        var block = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = try block.withUnsafeMutableBytes { try file.read(into: $0) }
+            if n == 0 { break }
+            block.withUnsafeBytes { update(UnsafeRawBufferPointer(rebasing: $0.prefix(n))) }
+        }
+    }
+
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         sha.update(bufferPointer: bytes)
         count += bytes.count
     }
 
-    public func id() -> EnvelopeID { EnvelopeID(digest: sha.finalize()) }
+    public func id() -> EnvelopeID { EnvelopeID(digest: digest()) }
+
+    /// The whole SHA-256, for a body's `Content-Digest`.
+    public func digest() -> SHA256.Digest { sha.finalize() }
 }

@@ -2,36 +2,56 @@ import Foundation
 import SealAPI
 import SealCore
 
-/// Checks reviewer requests (RFC 9421, docs/API.md): a known credential, a signature over
-/// method and path, a `created` time inside the window, and a nonce never seen before.
+/// Checks reviewer requests (RFC 9421, docs/API.md "Reviewer routes"): a signature over
+/// method, authority, path and (with a body) the body's digest, a `created` time inside
+/// the window, a nonce never seen before, from a credential this relay serves.
+///
+/// The order of the checks gives nothing away: the time window is checked before the
+/// credential is looked up, and an unknown credential is answered exactly like a bad
+/// signature (after a verification of the same cost), so nobody can learn which
+/// credentials a relay serves.
 public actor RequestAuthenticator {
     public enum Failure: Error, Equatable, CustomStringConvertible {
-        case unsigned, malformed, unknownCredential, outsideWindow, badSignature, replay
+        case unsigned, malformed, outsideWindow, rejected, replay
 
         public var description: String {
             switch self {
-            case .unsigned: return "request is not signed"
-            case .malformed: return "request signature is malformed"
-            case .unknownCredential: return "unknown credential"
-            case .outsideWindow: return "request signature is too old or from the future (check the clock)"
-            case .badSignature: return "request signature does not verify"
-            case .replay: return "request signature was already used"
+            case .unsigned: return "the request is not signed"
+            case .malformed: return "the request signature is malformed, or does not cover what it must"
+            case .outsideWindow: return "the request signature is too old or from the future (check the clock)"
+            case .rejected: return "the request signature is not valid for a credential this relay serves"
+            case .replay: return "the request signature was already used"
+            }
+        }
+
+        public var code: RelayErrorCode {
+            switch self {
+            case .unsigned, .malformed, .rejected: return .unauthorized
+            case .outsideWindow: return .signatureExpired
+            case .replay: return .signatureReplayed
             }
         }
     }
 
     let credentials: [String: ReviewerCredential]
     let window: TimeInterval
-    /// nonce → when it may be forgotten (after it could no longer pass the window check).
-    private var seen: [String: Date] = [:]
-    private let maxNonces = 100_000
+    private var nonces: NonceCache
+    /// Verifies signatures from unknown credentials, so they cost what a known one costs.
+    private let decoy: VerifyingKey
 
-    public init(credentials: [String: ReviewerCredential], windowSeconds: Int) {
+    /// - Parameter nonceFile: where used nonces are kept across restarts (nil: memory only).
+    public init(credentials: [String: ReviewerCredential], windowSeconds: Int, nonceFile: String?) throws {
         self.credentials = credentials
         self.window = TimeInterval(windowSeconds)
+        // A signature lives for two windows (created may be early or late by one); a
+        // credential may use 100 a second of them before it is refused (only it).
+        self.nonces = NonceCache(path: nonceFile, window: window, capacity: max(1000, 200 * windowSeconds))
+        self.decoy = try VerifyingKey(publicKey: SigningKey.generate(.fetchCredential(name: "decoy")).publicKey)
     }
 
-    public func authenticate(method: String, path: String, signatureInput: String?, signature: String?,
+    /// - Parameter hasBody: whether the request carries a body, which the signature must then
+    ///   cover through `content-digest`.
+    public func authenticate(_ request: SignedRequest, hasBody: Bool, signatureInput: String?, signature: String?,
                              now: Date = Date()) throws -> ReviewerCredential {
         let parsed: (HTTPMessageSignature, [UInt8])
         do {
@@ -42,25 +62,18 @@ public actor RequestAuthenticator {
             throw Failure.malformed
         }
         let (params, sig) = parsed
-        guard let credential = credentials[params.keyID] else { throw Failure.unknownCredential }
+        guard params.coversDigest == hasBody, !hasBody || request.contentDigest.flatMap(ContentDigest.parse) != nil else {
+            throw Failure.malformed
+        }
         let created = Date(timeIntervalSince1970: TimeInterval(params.created))
         guard abs(created.timeIntervalSince(now)) <= window else { throw Failure.outsideWindow }
+        guard let base = params.signatureBase(request) else { throw Failure.malformed }
+        let credential = credentials[params.keyID]
         // Verify before remembering the nonce, so nobody can burn a reviewer's nonces.
-        guard credential.key.isValidSignature(sig, for: params.signatureBase(method: method, path: path)) else {
-            throw Failure.badSignature
+        guard (credential?.key ?? decoy).isValidSignature(sig, for: base), let credential else { throw Failure.rejected }
+        guard nonces.insert(keyID: params.keyID, nonce: params.nonce, until: created.addingTimeInterval(window), now: now) else {
+            throw Failure.replay
         }
-        let key = "\(params.keyID) \(params.nonce)"
-        forgetExpired(now: now)
-        guard seen[key] == nil else { throw Failure.replay }
-        // A flood of valid signatures can only come from a credential holder; still bounded.
-        guard seen.count < maxNonces else { throw Failure.replay }
-        seen[key] = created.addingTimeInterval(window)
         return credential
-    }
-
-    private func forgetExpired(now: Date) {
-        if seen.count > 1000 || Int.random(in: 0..<64) == 0 {
-            seen = seen.filter { $0.value >= now }
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SealAPI
 import SealCore
 
 /// Everything `sealrelayd run` needs, read from `relay.conf`. Paths are relative to the
@@ -113,9 +114,8 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
         self.port = p
     }
 
-    public var isLoopback: Bool {
-        host == "::1" || host == "localhost" || host.split(separator: ".").first == "127"
-    }
+    /// 127.0.0.0/8 or ::1, as address literals (`LoopbackHost`).
+    public var isLoopback: Bool { LoopbackHost.contains(host) }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -26,6 +26,9 @@ struct PrivacyHeaders<Context: RequestContext>: RouterMiddleware {
         response.headers[.eTag] = nil
         response.headers[.setCookie] = nil
         response.headers[.server] = nil
+        // Browsers ignore it over plain HTTP (RFC 6797 §8.1), so the onion listener, which
+        // shares these routes, may send it too: only the TLS listener's copy takes effect.
+        response.headers[.strictTransportSecurity] = "max-age=63072000"
         return response
     }
 }

@@ -29,6 +29,7 @@ public struct Relay: Sendable {
 
     public init(config: RelayConfig, logger: Logger) throws {
         try config.validate()
+        try FileLimit.check(config)
         self.config = config
         self.logger = logger
         let bundleBytes = try InputFile.readAll(path: config.path(config.bundle), limit: 1 << 20)
@@ -66,38 +67,36 @@ public struct Relay: Sendable {
         return pool
     }()
 
-    /// The router every public listener shares.
-    func publicRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    /// The router every public listener shares: routes grouped by caller, each group
+    /// registered by its controller; reviewer routes behind the authentication middleware.
+    func publicRouter() throws -> Router<RelayRequestContext> {
+        let router = Router(context: RelayRequestContext.self)
         router.add(middleware: PrivacyHeaders())
-        web?.register(on: router)
+        web?.addRoutes(to: router.group())
         let intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool)
         let fileIO = FileIO()
-        PublicRoutes(bundle: bundle, intake: intake, metrics: metrics).register(on: router)
-        UploadRoutes(uploads: uploads, metrics: metrics).register(on: router)
-        MailboxRoutes(spool: spool, fileIO: fileIO).register(on: router)
-        let authenticator = RequestAuthenticator(credentials: credentials, windowSeconds: config.signatureWindowSeconds)
-        ReviewerRoutes(spool: spool, authenticator: authenticator, metrics: metrics, fileIO: fileIO, intake: intake)
-            .register(on: router)
+        let api = router.group("v1")
+        PublicController(bundle: bundle, intake: intake, metrics: metrics).addRoutes(to: api)
+        UploadController(uploads: uploads, metrics: metrics).addRoutes(to: api)
+        MailboxController(spool: spool, fileIO: fileIO).addRoutes(to: api)
+        let authenticator = try RequestAuthenticator(credentials: credentials, windowSeconds: config.signatureWindowSeconds,
+                                                     nonceFile: config.path("nonces"))
+        ReviewerController(spool: spool, metrics: metrics, fileIO: fileIO, intake: intake)
+            .addRoutes(to: router.group("v1").add(middleware: ReviewerAuthentication(authenticator: authenticator, metrics: metrics)))
         return router
     }
 
     func adminRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.get("/healthz") { _, _ in "ok\n" }
-        router.get("/metrics") { [metrics, spool] _, _ in
-            metrics.updateSpool(count: await spool.count, bytes: await spool.bytes)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                            body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
-        }
+        AdminController(spool: spool, metrics: metrics).addRoutes(to: router.group())
         return router
     }
 
     /// - Parameter onListening: told each listener's bound port (tests bind port 0).
-    public func services(onListening: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }) -> [any Service] {
+    public func services(onListening: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }) throws -> [any Service] {
         let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(config.idleTimeoutSeconds)))
         let headDeadline = TimeAmount.seconds(Int64(config.requestHeadTimeoutSeconds))
-        let router = publicRouter()
+        let router = try publicRouter()
         func configuration(_ hp: HostPort, connections: Int) -> ApplicationConfiguration {
             ApplicationConfiguration(address: .hostname(hp.host, port: hp.port), serverName: nil,
                                      availableConnectionsDelegate: MaximumAvailableConnections(connections))
@@ -132,7 +131,7 @@ struct SpoolSweeper: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let removed = await spool.expire()
-            if removed > 0 { metrics.expired.increment(by: Int64(removed)) }
+            if removed > 0 { metrics.countExpired(removed) }
             metrics.updateSpool(count: await spool.count, bytes: await spool.bytes)
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
         }

@@ -89,9 +89,9 @@ struct WebRoutes: Sendable {
         }
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func addRoutes(to group: RouterGroup<RelayRequestContext>) {
         for (path, asset) in assets {
-            router.get(RouterPath(path)) { _, _ in
+            group.get(RouterPath(path)) { _, _ in
                 Response(status: .ok, headers: [.contentType: asset.contentType],
                          body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
             }

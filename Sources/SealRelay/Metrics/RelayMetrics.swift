@@ -1,4 +1,5 @@
 import Prometheus
+import SealAPI
 
 /// Counts only (SECURITY.md): no label here can tell one source or request from another;
 /// the only label is a rejection reason from a fixed list.
@@ -17,21 +18,43 @@ public struct RelayMetrics: Sendable {
 
     public init() {
         let registry = self.registry
-        accepted = registry.makeCounter(name: "sealrelay_reports_accepted_total", help: "Envelopes accepted (202).")
+        func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "sealrelay", metricName: metric, unitName: unit, helpText: help)
+        }
+        accepted = registry.makeCounter(descriptor: name("reports_accepted", "total", "Envelopes accepted (202)."))
         func rejected(_ reason: String) -> Counter {
-            registry.makeCounter(name: "sealrelay_reports_rejected_total", labels: [("reason", reason)],
-                                 help: "Uploads refused, by reason.")
+            registry.makeCounter(descriptor: name("reports_rejected", "total", "Uploads refused, by reason."),
+                                 labels: [("reason", reason)])
         }
         rejectedMalformed = rejected("malformed")
         rejectedTooLarge = rejected("too_large")
         rejectedFull = rejected("spool_full")
-        downloads = registry.makeCounter(name: "sealrelay_inbox_downloads_total", help: "Envelopes sent to reviewers.")
-        acknowledgements = registry.makeCounter(name: "sealrelay_acknowledgements_total", help: "Envelopes acknowledged by reviewers.")
-        authFailures = registry.makeCounter(name: "sealrelay_reviewer_auth_failures_total", help: "Reviewer requests refused.")
-        expired = registry.makeCounter(name: "sealrelay_envelopes_expired_total", help: "Envelopes deleted unread at expiry.")
-        queued = registry.makeGauge(name: "sealrelay_spool_envelopes", help: "Envelopes in the spool.")
-        queuedBytes = registry.makeGauge(name: "sealrelay_spool_bytes", help: "Bytes in the spool.")
+        downloads = registry.makeCounter(descriptor: name("inbox_downloads", "total", "Envelopes sent to reviewers."))
+        acknowledgements = registry.makeCounter(
+            descriptor: name("acknowledgements", "total", "Envelopes acknowledged by reviewers."))
+        authFailures = registry.makeCounter(
+            descriptor: name("reviewer_auth_failures", "total", "Reviewer requests refused."))
+        expired = registry.makeCounter(descriptor: name("envelopes_expired", "total", "Envelopes deleted unread at expiry."))
+        queued = registry.makeGauge(descriptor: name("spool", "envelopes", "Envelopes in the spool."))
+        queuedBytes = registry.makeGauge(descriptor: name("spool", "bytes", "Bytes in the spool."))
     }
+
+    /// Counts a refused upload under its reason; codes that are not upload refusals
+    /// (authentication, not found, conflicts) are not counted here.
+    func countRefusal(_ code: RelayErrorCode) {
+        switch code {
+        case .malformed, .incomplete, .digestMismatch: rejectedMalformed.increment()
+        case .tooLarge: rejectedTooLarge.increment()
+        case .spoolFull, .storageFailed, .tooManyUploads: rejectedFull.increment()
+        default: break
+        }
+    }
+
+    func countAccepted() { accepted.increment() }
+    func countDownload() { downloads.increment() }
+    func countAcknowledgement() { acknowledgements.increment() }
+    func countAuthFailure() { authFailures.increment() }
+    func countExpired(_ n: Int) { expired.increment(by: Int64(n)) }
 
     func updateSpool(count: Int, bytes: Int) {
         queued.set(Double(count))

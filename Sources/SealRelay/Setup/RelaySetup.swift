@@ -59,7 +59,7 @@ public enum RelaySetup {
             guard let name = key.name, bundle.reviewers.contains(where: { $0.name == name }) else {
                 throw ConfigError("\(path) names no reviewer of the bundle")
             }
-            let target = "credentials/\(name).fetch.pub"
+            let target = "credentials/\(try ReviewerName.check(name)).fetch.pub"
             try AtomicFile.write(InputFile.readAll(path: path, limit: 1 << 16), to: "\(dir)/\(target)")
             config.credentials.append(target)
         }

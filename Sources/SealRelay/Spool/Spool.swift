@@ -46,6 +46,14 @@ public actor Spool {
     private var entries: [EnvelopeID: Entry] = [:]
     /// Replies by mailbox; each reply's size and expiry.
     private var mailboxes: [MailboxID: [EnvelopeID: (size: Int, expiry: Date)]] = [:]
+    /// Envelopes every addressed reviewer acknowledged, until their expiry day: the same
+    /// bytes posted again are answered 202 and not queued again (docs/API.md).
+    private var acknowledged: [EnvelopeID: Int] = [:]
+    /// The record of `acknowledged`: 16-byte id and 4-byte expiry day, no other time.
+    nonisolated let acknowledgedLog: RecordLog
+    /// Ids a commit or an acknowledgement is working on, and who waits for each.
+    private var busy: Set<EnvelopeID> = []
+    private var waiting: [EnvelopeID: [CheckedContinuation<Void, Never>]] = [:]
     private var reservations: [Reservation: Int] = [:]
     private var nextReservation = 0
     private var storedBytes = 0
@@ -54,6 +62,7 @@ public actor Spool {
         self.incomingDirectory = "\(directory)/incoming"
         self.envelopeDirectory = "\(directory)/envelopes"
         self.replyDirectory = "\(directory)/replies"
+        self.acknowledgedLog = RecordLog(path: "\(directory)/acknowledged", recordSize: 20)
         self.quotas = quotas
         self.expiryDays = expiryDays
         self.expiryJitterDays = expiryJitterDays
@@ -97,6 +106,13 @@ public actor Spool {
                 bytes += entry.size
             }
         }
+        let today = Self.day(of: Date())
+        for record in acknowledgedLog.load() {
+            let day = record.suffix(4).reduce(0) { $0 << 8 | Int($1) }
+            guard day >= today, let id = EnvelopeID(Base64URL.encode(Array(record.prefix(16)))) else { continue }
+            acknowledged[id] = day
+            loaded[id] = nil
+        }
         self.entries = loaded
         self.mailboxes = replies
         self.storedBytes = bytes
@@ -115,6 +131,39 @@ public actor Spool {
         guard let bytes = try? InputFile.readAll(path: path, limit: 1 << 16),
               let list = try? JSONDecoder().decode([String].self, from: Data(bytes)) else { return [] }
         return Set(list.compactMap(KeyID.init(base64URL:)))
+    }
+
+    static func day(of date: Date) -> Int { Int(floor(date.timeIntervalSince1970 / 86400)) }
+
+    /// One record of `acknowledgedLog`: the id's 16 bytes, then its expiry day (big-endian).
+    static func acknowledgedRecord(_ id: EnvelopeID, day: Int) -> [UInt8] {
+        id.bytes + (0..<4).reversed().map { UInt8(truncatingIfNeeded: day >> ($0 * 8)) }
+    }
+
+    // MARK: one id at a time
+
+    /// Waits until no commit or acknowledgement works on `id`, then claims it: a
+    /// duplicate upload racing an acknowledgement can then neither leave an entry without
+    /// a file nor bring back what was acknowledged.
+    func claim(_ id: EnvelopeID) async {
+        while busy.contains(id) {
+            await withCheckedContinuation { waiting[id, default: []].append($0) }
+        }
+        busy.insert(id)
+    }
+
+    func unclaim(_ id: EnvelopeID) {
+        busy.remove(id)
+        waiting.removeValue(forKey: id)?.forEach { $0.resume() }
+    }
+
+    /// Whether an upload of `id` needs no new file: the same bytes are queued already, or
+    /// were delivered and acknowledged (a replay, answered 202 and not queued again).
+    func alreadyHas(_ id: EnvelopeID, delivery: Delivery) -> Bool {
+        switch delivery {
+        case .report: return entries[id] != nil || acknowledged[id] != nil
+        case .reply(let mailbox): return mailboxes[mailbox]?[id] != nil
+        }
     }
 
     // MARK: intake
@@ -210,14 +259,21 @@ public actor Spool {
     }
 
     /// Records that `kids` will not be sent `id` again; deletes it once every addressed
-    /// kid acknowledged. Returns false if it was not in their inbox.
-    func acknowledge(_ id: EnvelopeID, by kids: Set<KeyID>) throws -> Bool {
+    /// kid acknowledged, remembering the id until its expiry day. Returns false if it was
+    /// not in their inbox.
+    func acknowledge(_ id: EnvelopeID, by kids: Set<KeyID>) async throws -> Bool {
+        await claim(id)
+        defer { unclaim(id) }
         guard var entry = entries[id] else { return false }
         let mine = entry.recipients.intersection(kids).subtracting(entry.acknowledged)
         guard !mine.isEmpty else { return false }
         entry.acknowledged.formUnion(mine)
         if entry.acknowledged.isSuperset(of: entry.recipients) {
+            // The file goes first: on a full disk, that frees the room the record needs.
             remove(id)
+            let day = Self.day(of: entry.expiry)
+            acknowledged[id] = day
+            try? acknowledgedLog.append(Self.acknowledgedRecord(id, day: day))
         } else {
             let list = entry.acknowledged.map(\.base64URL).sorted()
             let path = "\(envelopeDirectory)/\(id.acksName)"
@@ -241,6 +297,12 @@ public actor Spool {
     /// Deletes every envelope whose expiry day has passed; returns how many.
     @discardableResult
     func expire(now: Date = Date()) -> Int {
+        let today = Self.day(of: now)
+        let forgotten = acknowledged.filter { $0.value < today }
+        if !forgotten.isEmpty {
+            for id in forgotten.keys { acknowledged[id] = nil }
+            try? acknowledgedLog.replace(with: acknowledged.map(Self.acknowledgedRecord))
+        }
         let due = entries.filter { $0.value.expiry <= now }.map(\.key)
         due.forEach(remove)
         var removedReplies = 0
@@ -258,21 +320,6 @@ public actor Spool {
         }
         if removedReplies > 0 { FileTimes.normaliseDirectory(replyDirectory) }
         return due.count + removedReplies
-    }
-}
-
-/// File times are the one place a spool could leak arrival times; every file and
-/// directory the spool touches gets a day-resolution (or fixed) time instead.
-enum FileTimes {
-    static func set(_ path: String, to date: Date) {
-        let seconds = Int(date.timeIntervalSince1970)
-        var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
-        _ = utimensat(AT_FDCWD, path, &times, 0)
-    }
-
-    /// Directories change time with every entry; they are reset to the epoch.
-    static func normaliseDirectory(_ path: String) {
-        set(path, to: Date(timeIntervalSince1970: 0))
     }
 }
 

@@ -1,0 +1,15 @@
+/// The one shape of every error answer: `{"code": CODE, "error": one line}`, plus the
+/// fields a code needs (`offset` for `upload_conflict`).
+public struct RelayErrorBody: Codable, Sendable, Equatable {
+    public var code: RelayErrorCode
+    /// One line for a person; never parsed by clients.
+    public var error: String
+    /// Where a chunked upload stands (only with `upload_conflict`).
+    public var offset: Int?
+
+    public init(code: RelayErrorCode, error: String, offset: Int? = nil) {
+        self.code = code
+        self.error = error
+        self.offset = offset
+    }
+}

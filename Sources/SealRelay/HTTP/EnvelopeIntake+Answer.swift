@@ -1,0 +1,24 @@
+import HTTPTypes
+import Hummingbird
+import SealAPI
+import SealCore
+
+extension EnvelopeIntake {
+    /// Receives an upload and answers it: 202 with the receipt, or throws the refusal.
+    func answer(_ request: Request, as delivery: Delivery, metrics: RelayMetrics,
+                expectedDigest: [UInt8]? = nil) async throws -> Response {
+        do {
+            let id = try await receive(request.body, as: delivery, declaredLength: request.declaredLength,
+                                       expectedDigest: expectedDigest)
+            return Self.accepted(id, metrics: metrics)
+        } catch {
+            throw RelayError(refusing: error, metrics: metrics)
+        }
+    }
+
+    static func accepted(_ id: EnvelopeID, metrics: RelayMetrics) -> Response {
+        // The spool gauges are refreshed when /metrics is read, not on this hot path.
+        metrics.countAccepted()
+        return Response.json(.accepted, Receipt(receipt: id))
+    }
+}

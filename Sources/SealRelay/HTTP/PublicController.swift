@@ -1,0 +1,27 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SealAPI
+import SealCore
+
+/// What anyone can ask of the relay: the bundle, and report intake in one request
+/// (docs/API.md "Public listener").
+struct PublicController: Sendable {
+    let bundle: RecipientBundle
+    let intake: EnvelopeIntake
+    let metrics: RelayMetrics
+
+    func addRoutes(to group: RouterGroup<RelayRequestContext>) {
+        group.get("bundle") { _, _ in getBundle() }
+        group.post("reports") { request, _ in try await postReport(request) }
+    }
+
+    func getBundle() -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: bundle.fileBytes)))
+    }
+
+    func postReport(_ request: Request) async throws -> Response {
+        try await intake.answer(request, as: .report(reviewers: Set(bundle.reviewers.map(\.kid))), metrics: metrics)
+    }
+}

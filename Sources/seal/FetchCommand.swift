@@ -89,7 +89,7 @@ struct Fetch: AsyncParsableCommand {
             try await client.acknowledge(entry.id, key: key)
         } catch let error as RelayTransportError {
             throw error
-        } catch let error as RelayRefusal where error.status == 401 {
+        } catch let error as RelayRefusal where error.isAuthenticationFailure {
             throw error
         } catch {
             tally.failed += 1

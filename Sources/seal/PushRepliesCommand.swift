@@ -90,7 +90,7 @@ struct PushReplies: AsyncParsableCommand {
             print("\(name): delivered (receipt \(receipt))")
         } catch let error as RelayTransportError {
             throw error
-        } catch let error as RelayRefusal where error.status == 401 || error.status == 507 {
+        } catch let error as RelayRefusal where error.isAuthenticationFailure || error.isRelayFull {
             throw error
         } catch {
             tally.failed += 1

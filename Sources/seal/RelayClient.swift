@@ -209,7 +209,7 @@ final class RelayClient: Sendable {
         var inbox = Inbox()
         for entry in listed {
             guard let id = EnvelopeID(entry.id) else {
-                inbox.refused.append("the relay listed \"\(RelayText.clean(String(entry.id.prefix(80))))\", which is not an envelope id (22 base64url characters); skipped")
+                inbox.refused.append("the relay listed \"\(UntrustedText.line(String(entry.id.prefix(80))))\", which is not an envelope id (22 base64url characters); skipped")
                 continue
             }
             guard entry.size >= 0 else {
@@ -358,7 +358,7 @@ final class RelayClient: Sendable {
         let body = try? await response.body.collect(upTo: Self.maxErrorSize)
         let refusal = body.flatMap { try? RelayJSON.decode(RelayErrorBody.self, from: $0.readableBytesView) }
         let status = Int(response.status.code)
-        var line = "\(endpoint.origin) did not \(what) (HTTP \(status)\(refusal.map { ": \(RelayText.clean($0.error))" } ?? ""))"
+        var line = "\(endpoint.origin) did not \(what) (HTTP \(status)\(refusal.map { ": \(UntrustedText.line($0.error))" } ?? ""))"
         switch refusal?.code {
         case .unauthorized?: line += "; check that the relay lists this fetch credential"
         case .signatureExpired?: line += "; check that this machine's clock is right"
@@ -378,6 +378,17 @@ struct RelayRefusal: Error, CustomStringConvertible {
     let status: Int
     let code: RelayErrorCode?
     let description: String
+
+    /// The relay did not accept the request's signature: every later request of the same
+    /// run would be refused too (the credential is not listed, or the clock is off).
+    var isAuthenticationFailure: Bool {
+        [.unauthorized, .signatureExpired, .signatureReplayed].contains(code)
+    }
+
+    /// The relay cannot store anything now: later uploads of the same run would fail too.
+    var isRelayFull: Bool {
+        [.spoolFull, .storageFailed].contains(code)
+    }
 }
 
 /// The connection itself failed: nothing was said by the relay, and later requests in the
@@ -408,7 +419,7 @@ struct RelayTransportError: Error, CustomStringConvertible {
         } else if let ssl = error as? NIOSSLExtraError, ssl == .failedToValidateHostname {
             description = "TLS handshake with \(host) failed: the certificate does not name \(endpoint.host)"
         } else if error is NIOSSLError {
-            description = "TLS connection to \(host) failed: \(RelayText.clean(text))"
+            description = "TLS connection to \(host) failed: \(UntrustedText.line(text))"
         } else if let http = error as? HTTPClientError {
             switch http {
             case .connectTimeout, .getConnectionFromPoolTimeout:
@@ -424,7 +435,7 @@ struct RelayTransportError: Error, CustomStringConvertible {
             case .remoteConnectionClosed:
                 description = "\(host) closed the connection before answering"
             default:
-                description = "connection to \(host)\(via) failed: \(RelayText.clean(text))"
+                description = "connection to \(host)\(via) failed: \(UntrustedText.line(text))"
             }
         } else if type.contains("TooManyBytes") {
             description = "\(host) sent a much longer answer than this request can have"
@@ -437,10 +448,10 @@ struct RelayTransportError: Error, CustomStringConvertible {
             if text.contains("refused") || text.contains("errno: 111") {
                 description = "cannot connect to \(target): connection refused"
             } else {
-                description = "cannot connect to \(target): \(RelayText.clean(text))"
+                description = "cannot connect to \(target): \(UntrustedText.line(text))"
             }
         } else {
-            description = "connection to \(host)\(via) failed: \(RelayText.clean(text))"
+            description = "connection to \(host)\(via) failed: \(UntrustedText.line(text))"
         }
     }
 }
@@ -457,7 +468,7 @@ extension RelayTransportError {
            let code = Int(text[range].dropFirst("value: ".count)) {
             return names[code].map { "\($0) (SOCKS reply \(code))" } ?? "SOCKS reply \(code)"
         }
-        return RelayText.clean(text)
+        return UntrustedText.line(text)
     }
 
     /// "error:100000f7:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER at FILE:LINE" ->
@@ -466,22 +477,6 @@ extension RelayTransportError {
         let reasons = detail.split(separator: "OPENSSL_internal:").dropFirst().compactMap { part in
             part.split(separator: " ").first.map { String($0) }
         }
-        return reasons.isEmpty ? RelayText.clean(detail) : reasons.joined(separator: ", ")
-    }
-}
-
-/// Text that came from the network, made safe to print on one terminal line.
-enum RelayText {
-    static func clean(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars.prefix(300) {
-            switch scalar.properties.generalCategory {
-            case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .unassigned, .surrogate:
-                out.unicodeScalars.append(" ")
-            default:
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out.trimmingCharacters(in: .whitespaces)
+        return reasons.isEmpty ? UntrustedText.line(detail) : reasons.joined(separator: ", ")
     }
 }

@@ -19,9 +19,7 @@ public struct CodenameSecrets: Sendable {
     /// Where replies wait on the relay: a hash, so the relay can find the mailbox from the
     /// secret a source presents without ever holding anything that opens it.
     public var mailboxID: String {
-        var hasher = SHA256()
-        mailboxSecret.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return Base64URL.encode(Array(hasher.finalize().prefix(16)))
+        mailboxSecret.withUnsafeBytes { MailboxID(secret: $0) }.description
     }
 
     /// The thread id as it appears in reports (base64url, no padding).

@@ -9,6 +9,6 @@ public enum ReplyEnvelope {
     /// A mailbox id is base64url of 16 bytes (22 characters, the canonical form only, so it
     /// can name a route segment and a file safely).
     public static func isValidMailboxID(_ text: String) -> Bool {
-        text.utf8.count == 22 && Base64URL.decode(text, count: 16).map { Base64URL.encode($0) } == text
+        MailboxID(text) != nil
     }
 }

@@ -13,7 +13,7 @@ enum Delivery: Sendable {
         case .report(let reviewers):
             try head.requireRecipients(in: reviewers)
         case .reply:
-            try ReplyEnvelope.check(head)
+            try head.requireReplyShape()
         }
     }
 }

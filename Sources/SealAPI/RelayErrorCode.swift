@@ -32,12 +32,16 @@ public enum RelayErrorCode: String, Codable, Sendable, CaseIterable {
     case tooManyUploads = "too_many_uploads"
     /// No such envelope, reply, upload or mailbox for this caller.
     case notFound = "not_found"
+    /// The write needs proof of work: a missing, malformed, forged, expired, reused or
+    /// under-worked `Seal-PoW` token. The body carries `pow`, a fresh challenge to solve.
+    case powRequired = "pow_required"
 
     /// The HTTP status each code is sent with.
     public var status: Int {
         switch self {
         case .malformed, .incomplete, .digestMismatch, .mailboxSecretRequired, .uploadOffsetRequired: return 400
         case .unauthorized, .signatureExpired, .signatureReplayed: return 401
+        case .powRequired: return 403
         case .notFound: return 404
         case .uploadConflict: return 409
         case .tooLarge: return 413

@@ -10,6 +10,6 @@ public enum RelayHeader {
     public static let signature = "Signature"
     /// RFC 9530 digest of a signed request's body (`sha-256=:BASE64:`).
     public static let contentDigest = "Content-Digest"
-    /// Reserved for the proof-of-work token of report uploads.
+    /// The proof-of-work token of an anonymous write (`B64URL(challenge).B64URL(nonce)`).
     public static let proofOfWork = "Seal-PoW"
 }

@@ -117,9 +117,38 @@ final class RelayClient: Sendable {
 
     /// `POST /v1/reports`: uploads one envelope, streamed from its file, and checks that the
     /// receipt names exactly the bytes that were sent. Returns the receipt.
+    ///
+    /// The write is paid for with proof of work: the relay's current challenge is solved on
+    /// every core first; if the relay refuses the token anyway (it expired while a slow
+    /// machine worked, or the price rose), the fresh challenge in its refusal is solved and
+    /// the report sent once more.
     func submit(envelope path: String, progressLabel: String?) async throws -> EnvelopeID {
-        try await upload(envelope: path, request: request("POST", "/v1/reports"), what: "report",
-                         progressLabel: progressLabel)
+        var offer = try await proofOfWorkOffer()
+        for attempt in 1...2 {
+            var post = request("POST", "/v1/reports")
+            if let offer {
+                post.headers.add(name: RelayHeader.proofOfWork, value: try await ProofOfWorkSolver.solve(offer).header)
+            }
+            do {
+                return try await upload(envelope: path, request: post, what: "report", progressLabel: progressLabel)
+            } catch let refusal as RelayRefusal where refusal.code == .powRequired && attempt == 1 && refusal.pow != nil {
+                offer = refusal.pow
+            }
+        }
+        throw CLIError("\(endpoint.origin) refused the proof of work twice; try again later")
+    }
+
+    /// `GET /v1/pow`: the relay's current proof-of-work challenge; nil from a relay that asks
+    /// for none (one older than proof of work answers 404).
+    func proofOfWorkOffer() async throws -> PoWOffer? {
+        let response = try await send(request("GET", "/v1/pow"))
+        if response.status == .notFound { return nil }
+        guard response.status == .ok else { throw try await failure(response, doing: "give a proof-of-work challenge") }
+        let body = try await transport { try await response.body.collect(upTo: Self.maxErrorSize) }
+        guard let offer = try? RelayJSON.decode(PoWOffer.self, from: body.readableBytesView), offer.parsedChallenge != nil else {
+            throw CLIError("\(endpoint.origin) answered /v1/pow with something that is not a proof-of-work challenge")
+        }
+        return offer
     }
 
     /// `POST /v1/replies/{mailbox}`, signed with the reviewer's fetch credential: uploads one
@@ -368,7 +397,7 @@ final class RelayClient: Sendable {
         case .digestMismatch?: line += "; the envelope changed while it was sent"
         default: break
         }
-        return RelayRefusal(status: status, code: refusal?.code, description: line)
+        return RelayRefusal(status: status, code: refusal?.code, pow: refusal?.pow, description: line)
     }
 }
 
@@ -377,6 +406,8 @@ final class RelayClient: Sendable {
 struct RelayRefusal: Error, CustomStringConvertible {
     let status: Int
     let code: RelayErrorCode?
+    /// A fresh challenge, with `pow_required`.
+    let pow: PoWOffer?
     let description: String
 
     /// The relay did not accept the request's signature: every later request of the same

@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SealAPI
 import SealCore
 import Testing
 @testable import SealRelay
@@ -34,6 +35,7 @@ struct DaemonTests {
                 group.addTask {
                     var request = HTTPClientRequest(url: relay.base + "/v1/reports")
                     request.method = .POST
+                    request.headers.add(name: RelayHeader.proofOfWork, value: try await relay.proofOfWork())
                     if i < 10 {
                         request.body = .bytes(ByteBuffer(bytes: envelope))
                     } else {
@@ -97,6 +99,7 @@ struct DaemonTests {
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
         var request = HTTPClientRequest(url: relay.base + "/v1/reports")
         request.method = .POST
+        request.headers.add(name: RelayHeader.proofOfWork, value: try await relay.proofOfWork())
         request.body = .stream(stream, length: .known(Int64(envelope.count)))
         let upload = Task { try await relay.client.execute(request, timeout: .seconds(60)) }
         continuation.yield(ByteBuffer(bytes: pieces[0]))

@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import SealAPI
 import SealCore
 import Testing
 @testable import SealRelay
@@ -37,7 +38,9 @@ struct EarlyRefusalTests {
     @Test("a report whose Content-Length is over max_envelope_bytes gets 413 without the relay waiting for the body")
     func reportDeclaredTooLarge() async throws {
         let relay = try await Self.onionRelay()
-        let (status, took) = await Self.declare("99999999999999", path: "/v1/reports", port: relay.onionPort)
+        let pow = try await relay.proofOfWork()
+        let (status, took) = await Self.declare("99999999999999", path: "/v1/reports",
+                                                extra: "\(RelayHeader.proofOfWork): \(pow)\r\n", port: relay.onionPort)
         #expect(status.hasPrefix("HTTP/1.1 413 "))
         #expect(took < .seconds(20))
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(relay.stateDirectory)/spool/incoming").isEmpty)
@@ -60,7 +63,8 @@ struct EarlyRefusalTests {
     func noFileBeforeTheBody() async throws {
         let relay = try await Self.onionRelay()
         let connection = try RawConnection(port: relay.onionPort, receiveTimeoutSeconds: 1)
-        connection.send("POST /v1/reports HTTP/1.1\r\nHost: relay\r\nContent-Length: 100000\r\n\r\n")
+        let pow = try await relay.proofOfWork()
+        connection.send("POST /v1/reports HTTP/1.1\r\nHost: relay\r\n\(RelayHeader.proofOfWork): \(pow)\r\nContent-Length: 100000\r\n\r\n")
         try await Task.sleep(for: .milliseconds(500))
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(relay.stateDirectory)/spool/incoming").isEmpty)
         connection.send("SEAL")

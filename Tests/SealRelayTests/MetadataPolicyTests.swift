@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import SealAPI
 import SealCore
 import Testing
 @testable import SealRelay
@@ -66,7 +67,8 @@ struct MetadataPolicyTests {
         let relay = try await TestRelay()
         let path = "\(relay.dir)/upload.seal"
         try Data(relay.envelope()).write(to: URL(fileURLWithPath: path))
-        let response = try await curl(relay, ["--data-binary", "@\(path)", "-H", "Content-Type: application/octet-stream", "\(relay.base)/v1/reports"])
+        let response = try await curl(relay, ["--data-binary", "@\(path)", "-H", "Content-Type: application/octet-stream",
+                                              "-H", "\(RelayHeader.proofOfWork): \(try await relay.proofOfWork())", "\(relay.base)/v1/reports"])
         #expect(response.contains("202"))
         _ = try await curl(relay, ["\(relay.base)/v1/bundle", "-o", "/dev/null"])
         let metrics = try await relay.request(.GET, "/metrics", base: "http://127.0.0.1:\(relay.adminPort)")
@@ -85,7 +87,8 @@ struct MetadataPolicyTests {
     func noTraceChunked() async throws {
         let relay = try await TestRelay()
         let envelope = try relay.envelope(message: String(repeating: "chunk ", count: 20_000))
-        let created = try await curl(relay, ["-X", "POST", "\(relay.base)/v1/uploads"])
+        let created = try await curl(relay, ["-X", "POST", "-H", "\(RelayHeader.proofOfWork): \(try await relay.proofOfWork())",
+                                             "\(relay.base)/v1/uploads"])
         let id = try #require(created.firstMatch(of: /"upload":"([A-Za-z0-9_-]{22})"/)?.1)
         let half = envelope.count / 2
         for (i, range) in [0..<half, half..<envelope.count].enumerated() {

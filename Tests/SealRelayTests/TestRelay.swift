@@ -8,6 +8,7 @@ import NIOSSL
 import SealAPI
 import SealCore
 import ServiceLifecycle
+import Testing
 @testable import SealRelay
 
 /// A real relay on ephemeral loopback ports with real TLS, its keys, and an HTTPS client
@@ -45,6 +46,11 @@ final class TestRelay: @unchecked Sendable {
             directory: "\(dir)/state", bundlePath: "\(dir)/bundle.json", credentialPaths: credentialPaths,
             listen: HostPort(host: "127.0.0.1", port: 0), hostname: "127.0.0.1",
             adminListen: HostPort(host: "127.0.0.1", port: 0)))
+        // Proof of work at two bits, so the many writes of these tests cost nothing; the
+        // proof-of-work tests set their own. The daemon tests inherit it through the file.
+        let written = try String(contentsOfFile: configPath, encoding: .utf8)
+        try written.replacingOccurrences(of: "\npow_bits = 10\n", with: "\npow_bits = 2\n")
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
         var config = try RelayConfig.load(path: configPath)
         configure(&config)
         let cert = try NIOSSLCertificate.fromPEMFile("\(dir)/state/tls/cert.pem")
@@ -110,15 +116,33 @@ final class TestRelay: @unchecked Sendable {
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:] }
     }
 
+    /// A request as a client sends it; an anonymous write (`POST /v1/reports`, `POST
+    /// /v1/uploads`) carries a freshly solved proof-of-work token unless `headers` has one
+    /// or the test says not to pay.
     func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers: [(String, String)] = [],
-                 base: String? = nil) async throws -> Reply {
+                 base: String? = nil, paying: Bool = true) async throws -> Reply {
         var request = HTTPClientRequest(url: (base ?? self.base) + path)
         request.method = method
         for (k, v) in headers { request.headers.add(name: k, value: v) }
+        if paying, method == .POST, ["/v1/reports", "/v1/uploads"].contains(path),
+           !headers.contains(where: { $0.0 == RelayHeader.proofOfWork }) {
+            request.headers.add(name: RelayHeader.proofOfWork, value: try await proofOfWork())
+        }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let response = try await client.execute(request, timeout: .seconds(60))
         let collected = try await response.body.collect(upTo: 64 << 20)
         return Reply(status: response.status, headers: response.headers, body: Array(collected.readableBytesView))
+    }
+
+    /// A `Seal-PoW` header value: the relay's current challenge, solved as a client would.
+    func proofOfWork() async throws -> String {
+        let offer = try await request(.GET, "/v1/pow")
+        let challenge = try #require(try JSONDecoder().decode(PoWOffer.self, from: Data(offer.body)).parsedChallenge)
+        for n in UInt64(0)... {
+            let token = PoWToken(challenge: challenge, nonce: ProofOfWork.nonce(n))
+            if token.isSolved { return token.header }
+        }
+        preconditionFailure("a 64-bit nonce space without a solution")
     }
 
     /// A request signed with reviewer `index`'s fetch credential.

@@ -42,6 +42,10 @@ extension RelayConfig {
             case "max_envelopes": config.maxEnvelopes = try int()
             case "max_uploads": config.maxUploads = try int()
             case "upload_idle_timeout_seconds": config.uploadIdleTimeoutSeconds = try int()
+            case "pow_bits": config.powBits = try int()
+            case "pow_max_bits": config.powMaxBits = try int()
+            case "pow_calm_rate": config.powCalmRate = try int()
+            case "pow_lifetime_seconds": config.powLifetimeSeconds = try int()
             case "expiry_days": config.expiryDays = try int()
             case "expiry_jitter_days": config.expiryJitterDays = try int()
             case "signature_window_seconds": config.signatureWindowSeconds = try int()
@@ -97,6 +101,14 @@ extension RelayConfig {
             "# upload_idle_timeout_seconds is deleted. Each counts against the quotas above.",
             "max_uploads = \(maxUploads)",
             "upload_idle_timeout_seconds = \(uploadIdleTimeoutSeconds)",
+            "# Proof of work asked for each report and each chunked upload (docs/API.md): never",
+            "# fewer than pow_bits (each bit doubles a sender's work; 10 is a second or two on a",
+            "# cheap phone), one more for each doubling of the writes a minute above pow_calm_rate",
+            "# and as the spool fills past 80%, never more than pow_max_bits.",
+            "pow_bits = \(powBits)",
+            "pow_max_bits = \(powMaxBits)",
+            "pow_calm_rate = \(powCalmRate)",
+            "pow_lifetime_seconds = \(powLifetimeSeconds)",
             "# An envelope not acknowledged by all its reviewers is deleted after expiry_days plus",
             "# a random 0..expiry_jitter_days, so its deletion day does not reveal its arrival day.",
             "expiry_days = \(expiryDays)",

@@ -31,6 +31,13 @@ public struct RelayConfig: Sendable {
     public var maxUploads: Int
     /// A chunked upload that receives nothing for this long is deleted.
     public var uploadIdleTimeoutSeconds: Int
+    /// Proof of work asked of anonymous writers (docs/API.md "Proof of work"): the floor and
+    /// ceiling of its difficulty in bits, the write rate (a minute) above which it rises,
+    /// and how long a challenge stays good.
+    public var powBits: Int
+    public var powMaxBits: Int
+    public var powCalmRate: Int
+    public var powLifetimeSeconds: Int
     public var expiryDays: Int
     public var expiryJitterDays: Int
     public var signatureWindowSeconds: Int
@@ -46,6 +53,7 @@ public struct RelayConfig: Sendable {
         tlsCertificate: "tls/cert.pem", tlsKey: "tls/key.pem", bundle: "bundle.json", organisationFingerprint: nil, credentials: [],
         spool: "spool", maxEnvelopeBytes: 2 << 30, maxSpoolBytes: 20 << 30, maxEnvelopes: 100_000,
         maxUploads: 64, uploadIdleTimeoutSeconds: 3600,
+        powBits: 10, powMaxBits: 20, powCalmRate: 30, powLifetimeSeconds: 600,
         expiryDays: 30, expiryJitterDays: 7, signatureWindowSeconds: 120, maxConnections: 1024,
         idleTimeoutSeconds: 60, requestHeadTimeoutSeconds: 20, logLevel: "notice")
 
@@ -64,6 +72,12 @@ public struct RelayConfig: Sendable {
         }
         guard maxUploads > 0, uploadIdleTimeoutSeconds > 0 else {
             throw ConfigError("max_uploads and upload_idle_timeout_seconds must be positive")
+        }
+        guard (1...30).contains(powBits), (powBits...30).contains(powMaxBits) else {
+            throw ConfigError("pow_bits must be between 1 and 30, and pow_max_bits between pow_bits and 30")
+        }
+        guard powCalmRate > 0, (60...3600).contains(powLifetimeSeconds) else {
+            throw ConfigError("pow_calm_rate must be positive and pow_lifetime_seconds between 60 and 3600")
         }
         guard expiryDays > 0, expiryJitterDays >= 0 else { throw ConfigError("expiry_days must be positive") }
         guard signatureWindowSeconds > 0, signatureWindowSeconds <= 3600 else {

@@ -11,9 +11,10 @@ struct PublicController: Sendable {
     let intake: EnvelopeIntake
     let metrics: RelayMetrics
 
-    func addRoutes(to group: RouterGroup<RelayRequestContext>) {
+    /// - Parameter paid: the group behind the proof-of-work check, for the write.
+    func addRoutes(to group: RouterGroup<RelayRequestContext>, paid: RouterGroup<RelayRequestContext>) {
         group.get("bundle") { _, _ in getBundle() }
-        group.post("reports") { request, _ in try await postReport(request) }
+        paid.post("reports") { request, _ in try await postReport(request) }
     }
 
     func getBundle() -> Response {

@@ -23,6 +23,8 @@ public struct Relay: Sendable {
     let uploads: ChunkedUploads
     let credentials: [String: ReviewerCredential]
     let tlsContext: NIOSSLContext
+    /// Prices anonymous writes in proof of work.
+    let pow: ProofOfWorkGate
     /// Nil when the page's files were not installed beside the executable.
     let web: WebRoutes?
     let logger: Logger
@@ -53,6 +55,10 @@ public struct Relay: Sendable {
                                quotas: .init(maxEnvelopeBytes: config.maxEnvelopeBytes, maxSpoolBytes: config.maxSpoolBytes,
                                              maxEnvelopes: config.maxEnvelopes),
                                expiryDays: config.expiryDays, expiryJitterDays: config.expiryJitterDays)
+        self.pow = ProofOfWorkGate(
+            key: try ProofOfWorkKey.loadOrCreate(path: config.path("pow.key")),
+            settings: .init(floorBits: config.powBits, maxBits: config.powMaxBits, calmRate: Double(config.powCalmRate),
+                            lifetimeSeconds: config.powLifetimeSeconds))
         self.uploads = ChunkedUploads(
             table: UploadTable(capacity: config.maxUploads, idleTimeout: .seconds(config.uploadIdleTimeoutSeconds)),
             intake: EnvelopeIntake(spool: spool, threadPool: Self.commitPool),
@@ -76,8 +82,11 @@ public struct Relay: Sendable {
         let intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool)
         let fileIO = FileIO()
         let api = router.group("v1")
-        PublicController(bundle: bundle, intake: intake, metrics: metrics).addRoutes(to: api)
-        UploadController(uploads: uploads, metrics: metrics).addRoutes(to: api)
+        // Anonymous writes, each paid for with proof of work before its body is read.
+        let paid = router.group("v1").add(middleware: ProofOfWorkCheck(gate: pow, metrics: metrics))
+        ProofOfWorkController(gate: pow, spool: spool, metrics: metrics).addRoutes(to: api)
+        PublicController(bundle: bundle, intake: intake, metrics: metrics).addRoutes(to: api, paid: paid)
+        UploadController(uploads: uploads, metrics: metrics).addRoutes(to: api, paid: paid)
         MailboxController(spool: spool, fileIO: fileIO).addRoutes(to: api)
         let authenticator = try RequestAuthenticator(credentials: credentials, windowSeconds: config.signatureWindowSeconds,
                                                      nonceFile: config.path("nonces"))

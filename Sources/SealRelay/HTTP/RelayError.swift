@@ -11,17 +11,19 @@ struct RelayError: HTTPResponseError, Equatable {
     let code: RelayErrorCode
     let message: String
     var offset: Int?
+    var pow: PoWOffer?
 
-    init(_ code: RelayErrorCode, _ message: String, offset: Int? = nil) {
+    init(_ code: RelayErrorCode, _ message: String, offset: Int? = nil, pow: PoWOffer? = nil) {
         self.code = code
         self.message = message
         self.offset = offset
+        self.pow = pow
     }
 
     var status: HTTPResponse.Status { HTTPResponse.Status(code: code.status) }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response.json(status, RelayErrorBody(code: code, error: message, offset: offset))
+        Response.json(status, RelayErrorBody(code: code, error: message, offset: offset, pow: pow))
     }
 
     static let notFound = RelayError(.notFound, "no such envelope in your inbox")

@@ -13,8 +13,10 @@ struct UploadController: Sendable {
 
     static let offsetHeader = HTTPField.Name(RelayHeader.uploadOffset)!
 
-    func addRoutes(to group: RouterGroup<RelayRequestContext>) {
-        group.post("uploads") { _, _ in try await create() }
+    /// - Parameter paid: the group behind the proof-of-work check: creating an upload takes
+    /// a slot, so it is paid for like a report; its slices and completion are not.
+    func addRoutes(to group: RouterGroup<RelayRequestContext>, paid: RouterGroup<RelayRequestContext>) {
+        paid.post("uploads") { _, _ in try await create() }
         group.put("uploads/:id") { request, context in try await append(request, context: context) }
         group.post("uploads/:id/complete") { _, context in try await complete(context: context) }
         group.delete("uploads/:id") { _, context in try await cancel(context: context) }

@@ -15,6 +15,8 @@ public struct RelayMetrics: Sendable {
     let expired: Counter
     let queued: Gauge
     let queuedBytes: Gauge
+    let powRefused: Counter
+    let powBits: Gauge
 
     public init() {
         let registry = self.registry
@@ -37,6 +39,9 @@ public struct RelayMetrics: Sendable {
         expired = registry.makeCounter(descriptor: name("envelopes_expired", "total", "Envelopes deleted unread at expiry."))
         queued = registry.makeGauge(descriptor: name("spool", "envelopes", "Envelopes in the spool."))
         queuedBytes = registry.makeGauge(descriptor: name("spool", "bytes", "Bytes in the spool."))
+        powRefused = registry.makeCounter(
+            descriptor: name("pow_refused", "total", "Anonymous writes refused for missing or wrong proof of work."))
+        powBits = registry.makeGauge(descriptor: name("pow", "bits", "Proof-of-work difficulty asked for now."))
     }
 
     /// Counts a refused upload under its reason; codes that are not upload refusals
@@ -55,6 +60,8 @@ public struct RelayMetrics: Sendable {
     func countAcknowledgement() { acknowledgements.increment() }
     func countAuthFailure() { authFailures.increment() }
     func countExpired(_ n: Int) { expired.increment(by: Int64(n)) }
+    func countProofOfWorkRefused() { powRefused.increment() }
+    func setProofOfWorkBits(_ bits: Int) { powBits.set(Double(bits)) }
 
     func updateSpool(count: Int, bytes: Int) {
         queued.set(Double(count))

@@ -16,7 +16,10 @@ if [ ${#targets[@]} -eq 0 ]; then
     targets=($(ls Fuzz/Sources/Entry))
 fi
 
-# lld, because gold stops with an internal error on the sanitized link.
+# SwiftPM keeps its plan of a path dependency's sources across builds and does not notice
+# files that SealRelay added or removed since, so the plan is made anew each time (the
+# compiled objects stay). lld, because gold stops with an internal error on the sanitized link.
+rm -f .build-fuzz/release.yaml .build-fuzz/*/release/description.json
 nice -n 10 swift build -c release --package-path Fuzz --scratch-path .build-fuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld >&2
 

@@ -123,7 +123,8 @@ let package = Package(
         .target(name: "SealTestSupport", path: "Tests/SealTestSupport", swiftSettings: strict),
         .testTarget(name: "SealCoreTests", dependencies: ["SealCore", "SealTestSupport"], resources: [.copy("Vectors")],
                     swiftSettings: strict),
-        .testTarget(name: "SealScrubTests", dependencies: ["SealScrub", "SealCore", "SealTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SealScrubTests", dependencies: ["SealScrub", "SealCore", "SealTestSupport"],
+                    resources: [.copy("Regressions")], swiftSettings: strict),
         .testTarget(name: "SealAPITests", dependencies: ["SealAPI", "SealCore"], swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["SealCore"], swiftSettings: strict),
         .testTarget(

@@ -162,7 +162,9 @@ struct HEIFMetaBox {
                       let length = v.uint(at + indexSize + offsetSize, lengthSize) else { throw malformed("item locations are damaged") }
                 at += indexSize + offsetSize + lengthSize
                 let (absolute, overflow) = base.addingReportingOverflow(offset)
-                guard !overflow, absolute <= Int.max / 2, length <= Int.max / 2 else { throw malformed("an item offset is out of range") }
+                guard !overflow, (0...Int.max / 2).contains(absolute), (0...Int.max / 2).contains(length) else {
+                    throw malformed("an item offset is out of range")
+                }
                 extents.append(Extent(index: index, offset: absolute, length: length))
                 raw.append(offset)
             }

@@ -164,7 +164,7 @@ struct HEIFPlan {
                     keptData.append(Span(start: e.offset, end: end))
                 case 1:
                     let end = e.length == 0 ? idatLength : e.offset + e.length
-                    guard m.idat != nil, end <= idatLength else { throw malformed("an item's data lies outside its idat box") }
+                    guard m.idat != nil, e.offset <= end, end <= idatLength else { throw malformed("an item's data lies outside its idat box") }
                     keptIdat.append(Span(start: e.offset, end: end))
                 default:
                     // Offsets into other items' data, which stay as they are.

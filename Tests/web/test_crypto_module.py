@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from webtest import browser, world  # noqa: F401  (fixtures)
+from webtest import browser, browser_name, world  # noqa: F401  (fixtures)
 from webtest import VECTORS, load_module, make_driver
 
 ENVELOPES = json.loads((VECTORS / "envelope-v1.json").read_text())
@@ -15,8 +15,8 @@ X25519_VECTOR = next(v for v in ENVELOPES["vectors"] if v["suite"] == "x25519-hk
 
 
 @pytest.fixture(scope="module")
-def page(world):
-    driver = make_driver(world)
+def page(world, browser_name):
+    driver = make_driver(world, browser=browser_name)
     yield driver
     driver.quit()
 

@@ -3,7 +3,7 @@ which one the reader wants) and offers no way to post anything: there is no form
 submits plaintext. Checked against the relay's own counters and spool."""
 from selenium.webdriver.common.by import By
 
-from webtest import browser, world  # noqa: F401  (fixtures)
+from webtest import browser, browser_name, world  # noqa: F401  (fixtures)
 from webtest import requests_made, screenshot
 
 

@@ -220,16 +220,21 @@ async function send() {
         write: (bytes) => upload.write(bytes),
       },
     });
-    const receipt = await upload.complete();
+    const { receipt, expected } = await upload.complete();
     upload = null;
     $('progress-upload').value = 1;
-    $('receipt').textContent = receipt;
+    // The receipt shown is this page's own hash of what it sent; a relay that answers
+    // another one is shown up (it may have kept something else, or nothing).
+    $('receipt').textContent = expected;
+    $('receipt-relay').textContent = receipt === expected ? '' : receipt;
+    $('receipt-mismatch').hidden = receipt === expected;
     // Sent: nothing of the report needs to stay in this tab.
     $('message').value = '';
     $('files').value = '';
     state.files = [];
     renderFiles();
     showStep('done');
+    if (receipt !== expected) alertError('done.mismatch_title');
   } catch (e) {
     if (upload) upload.cancel();
     say($('sending-status'), errorKey(e, 'sending.error'));

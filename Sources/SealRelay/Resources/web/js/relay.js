@@ -1,6 +1,7 @@
 // Talking to the relay that served this page: same origin only, no credentials, no cache.
 
-import { SealError } from './crypto.js';
+import { SealError, b64url } from './crypto.js';
+import { StreamHash } from './sha256.js';
 import { proofOfWorkHeaders } from './pow.js';
 
 const opts = { credentials: 'omit', cache: 'no-store', redirect: 'error', referrerPolicy: 'no-referrer' };
@@ -54,6 +55,9 @@ function xhr(method, path, body, headers, onProgress) {
  * each sent only when the previous one was stored, then a completion that returns the
  * receipt. A PUT that fails is retried from the offset the relay reports, so a dropped
  * connection resumes instead of starting over. Used as the sink of sealReport().
+ *
+ * Every byte written is also hashed, so complete() can check the relay's receipt (the
+ * first 16 bytes of SHA-256 of the envelope, docs/API.md) against what was really sent.
  */
 export class ChunkedUpload {
   /** Asks the relay for an upload; the proof-of-work hook runs first. */
@@ -83,13 +87,16 @@ export class ChunkedUpload {
     this.pending = 0;
     this.offset = 0; // bytes the relay has confirmed
     this.size = 0;
+    this.hash = null;
   }
 
   begin(size) {
     this.size = size;
+    this.hash = new StreamHash(size);
   }
 
   async write(bytes) {
+    this.hash.update(bytes);
     let rest = bytes;
     while (rest.length) {
       const n = Math.min(UPLOAD_BATCH - this.pending, rest.length);
@@ -137,9 +144,12 @@ export class ChunkedUpload {
     this.pending = 0;
   }
 
-  /** Sends what is left and asks the relay to check and queue the envelope: the receipt. */
+  /** Sends what is left and asks the relay to check and queue the envelope. Returns
+   * { receipt: what the relay answered, expected: the id of the bytes this page sent }. */
   async complete() {
     await this.flush();
+    const expected = b64url((await this.hash.digest()).subarray(0, 16));
+    this.hash = null;
     let r;
     try {
       r = await xhr('POST', `${this.path}/complete`, null, {});
@@ -148,7 +158,7 @@ export class ChunkedUpload {
     }
     if (r.status !== 202 || typeof r.body.receipt !== 'string') throw refusal(r.status);
     this.onProgress(this.size, this.size);
-    return r.body.receipt;
+    return { receipt: r.body.receipt, expected };
   }
 
   /** Gives up: the relay deletes the partial upload now rather than at its idle timeout. */

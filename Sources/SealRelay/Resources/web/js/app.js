@@ -19,6 +19,7 @@ const state = {
   files: [], // { file, name, type, blob, removed, refused, unscrubbed }
   confirm: [0, 1],
   step: 'start',
+  urls: [], // object URLs of reply attachments, revoked when the mailbox is left
 };
 
 function showStep(name) {
@@ -260,10 +261,16 @@ async function onEnter(ev) {
   return openMailbox();
 }
 
+function dropReplies() {
+  for (const url of state.urls) URL.revokeObjectURL(url);
+  state.urls = [];
+  $('reply-list').textContent = '';
+}
+
 async function openMailbox() {
   showStep('mailbox');
   const list = $('reply-list');
-  list.textContent = '';
+  dropReplies();
   say($('mailbox-status'), 'mailbox.loading');
   try {
     const secrets = await state.codename.secrets();
@@ -298,6 +305,7 @@ function renderReply(manifest, files) {
   for (const f of files) {
     const a = document.createElement('a');
     a.href = URL.createObjectURL(new Blob([f.bytes], { type: 'application/octet-stream' }));
+    state.urls.push(a.href);
     a.download = f.name.replace(/[\u0000-\u001f\u007f/\\]/g, '_').replace(/^\.+/, '') || 'file';
     a.textContent = a.download;
     const p = document.createElement('p');
@@ -311,8 +319,23 @@ function leave() {
   state.codename = null;
   state.files = [];
   $('message').value = '';
-  $('reply-list').textContent = '';
+  dropReplies();
   showStep('start');
+}
+
+/** "Clear page": everything the source typed, chose or was shown goes, then the page loads
+ * afresh in place of this one (no new history entry), so nothing of this document's memory
+ * (codename, keys, file contents) stays reachable. */
+function clearPage() {
+  state.codename = null;
+  state.files = [];
+  state.bundle = null;
+  for (const el of document.querySelectorAll('input, textarea')) {
+    if (el.type === 'checkbox') el.checked = false; else el.value = '';
+  }
+  dropReplies();
+  for (const id of ['codename-words', 'file-list', 'receipt', 'receipt-relay']) $(id).textContent = '';
+  location.replace(location.pathname);
 }
 
 // ---- start-up ---------------------------------------------------------------------
@@ -322,6 +345,8 @@ async function main() {
   await i18n.setLanguage(lang);
   $('lang-select').value = lang;
   $('app').hidden = false;
+  $('btn-clear').addEventListener('click', clearPage);
+  $('sends-host').textContent = location.host;
   $('lang-select').addEventListener('change', async (e) => {
     await i18n.setLanguage(e.target.value);
     if (state.step === 'codename') {

@@ -268,8 +268,8 @@ def screenshot(driver, lang: str, step: str):
 
 def load_module(driver, world, script: str, *args):
     """Runs `script` (an async function body with the page's modules imported as C, R, K,
-    S, B, H) in the page's origin; returns what it returns. Exceptions come back as
-    {"error": code}."""
+    S, B, H, P (pow.js) and PW (pow-worker.js)) in the page's origin; returns what it
+    returns. Exceptions come back as {"error": code}."""
     driver.get(world.base + "/")
     wait_visible(driver, "step-start")
     wrapper = """
@@ -282,6 +282,8 @@ def load_module(driver, world, script: str, *args):
       const S = await import('/js/scrub.js');
       const B = await import('/js/bundle.js');
       const H = await import('/js/sha256.js');
+      const P = await import('/js/pow.js');
+      const PW = await import('/js/pow-worker.js');
       %s
     })().then(done, (e) => done({ error: e && (e.code || String(e)) }));
     """ % script

@@ -21,6 +21,16 @@ const state = {
   step: 'start',
   urls: [], // object URLs of reply attachments, revoked when the mailbox is left
 };
+// The relay's proof of work (if it asks for one) is found while the source writes. Its code
+// loads only then: a visit that only reads answers never needs it.
+let pow = null;
+let powLoading = null;
+function proofOfWork() {
+  powLoading = powLoading || import('./pow.js').then((m) => { pow = new m.ProofOfWork(); return pow; },
+    (e) => { powLoading = null; throw e; });
+  return powLoading;
+}
+const stopProofOfWork = () => pow && pow.cancel();
 
 function showStep(name) {
   for (const s of document.querySelectorAll('.step')) s.hidden = s.id !== `step-${name}`;
@@ -76,6 +86,7 @@ function showUnsupported() {
 // ---- compose ----------------------------------------------------------------------
 
 function startCompose(followup) {
+  proofOfWork().then((p) => p.prepare(), () => { /* retried when sending */ });
   state.followup = followup;
   state.files = [];
   $('files').value = '';
@@ -195,10 +206,28 @@ function onConfirm(ev) {
 
 // ---- sending ----------------------------------------------------------------------
 
+function formatTime(seconds) {
+  if (seconds === null || !Number.isFinite(seconds)) return '…';
+  return seconds < 90 ? t('time.seconds', { n: Math.max(1, Math.round(seconds)) }) : t('time.minutes', { n: Math.round(seconds / 60) });
+}
+
+/** Progress of the proof of work, while the upload waits for it: the bar shows the chance
+ * that a solution would have been found by now (the search has no fixed length), the text
+ * the expected time at the speed measured on this device. */
+function showPowProgress(p) {
+  $('pow-box').hidden = false;
+  $('progress-pow').value = 1 - Math.exp(-p.attempts / p.expected);
+  say($('pow-status'), 'sending.pow_status', {
+    time: formatTime(p.seconds), rate: Math.round(p.rate), expected: p.expected, attempts: p.attempts,
+  });
+  say($('sending-status'), 'sending.pow_waiting');
+}
+
 async function send() {
   let upload = null;
   showStep('sending');
   $('btn-retry').hidden = true;
+  $('pow-box').hidden = true;
   $('progress-encrypt').value = 0;
   $('progress-upload').value = 0;
   say($('sending-status'), 'sending.encrypting_status');
@@ -207,7 +236,13 @@ async function send() {
     const secrets = await state.codename.secrets();
     // The relay is asked for an upload (and any proof of work is done) before encrypting,
     // so a busy or full relay is known before the files are read.
-    upload = await relay.ChunkedUpload.open((done, total) => { $('progress-upload').value = total ? done / total : 0; });
+    let work;
+    try { work = await proofOfWork(); } catch (_) { throw new SealError('network'); }
+    work.onProgress(showPowProgress);
+    upload = await relay.ChunkedUpload.open((done, total) => { $('progress-upload').value = total ? done / total : 0; }, work);
+    work.onProgress(null);
+    $('pow-box').hidden = true;
+    say($('sending-status'), 'sending.encrypting_status');
     await sealReport({
       message: $('message').value,
       files: state.files,
@@ -223,6 +258,7 @@ async function send() {
     });
     const { receipt, expected } = await upload.complete();
     upload = null;
+    stopProofOfWork();
     $('progress-upload').value = 1;
     // The receipt shown is this page's own hash of what it sent; a relay that answers
     // another one is shown up (it may have kept something else, or nothing).
@@ -237,6 +273,7 @@ async function send() {
     showStep('done');
     if (receipt !== expected) alertError('done.mismatch_title');
   } catch (e) {
+    if (pow) pow.onProgress(null);
     if (upload) upload.cancel();
     say($('sending-status'), errorKey(e, 'sending.error'));
     alertError(errorKey(e, 'sending.error'));
@@ -316,6 +353,7 @@ function renderReply(manifest, files) {
 }
 
 function leave() {
+  stopProofOfWork();
   state.codename = null;
   state.files = [];
   $('message').value = '';
@@ -327,6 +365,7 @@ function leave() {
  * afresh in place of this one (no new history entry), so nothing of this document's memory
  * (codename, keys, file contents) stays reachable. */
 function clearPage() {
+  stopProofOfWork();
   state.codename = null;
   state.files = [];
   state.bundle = null;
@@ -364,7 +403,11 @@ async function main() {
   $('btn-have').addEventListener('click', () => showStep('enter'));
   $('files').addEventListener('change', onFilesChosen);
   $('compose-form').addEventListener('submit', onCompose);
-  $('btn-compose-back').addEventListener('click', () => (state.followup ? showStep('mailbox') : showStep('start')));
+  $('btn-compose-back').addEventListener('click', () => {
+    if (state.followup) return showStep('mailbox');
+    stopProofOfWork();
+    return showStep('start');
+  });
   $('confirm-form').addEventListener('submit', onConfirm);
   $('btn-codename-back').addEventListener('click', () => showStep('compose'));
   $('btn-retry').addEventListener('click', send);

@@ -2,7 +2,6 @@
 
 import { SealError, b64url } from './crypto.js';
 import { StreamHash } from './sha256.js';
-import { proofOfWorkHeaders } from './pow.js';
 
 const opts = { credentials: 'omit', cache: 'no-store', redirect: 'error', referrerPolicy: 'no-referrer' };
 
@@ -60,14 +59,26 @@ function xhr(method, path, body, headers, onProgress) {
  * first 16 bytes of SHA-256 of the envelope, docs/API.md) against what was really sent.
  */
 export class ChunkedUpload {
-  /** Asks the relay for an upload; the proof-of-work hook runs first. */
-  static async open(onProgress) {
-    const headers = await proofOfWorkHeaders();
-    let r;
-    try {
-      r = await xhr('POST', '/v1/uploads', null, headers);
-    } catch (_) {
-      throw new SealError('network');
+  /** Asks the relay for an upload, with a proof of work when `pow` (a ProofOfWork) holds or
+   * finds one; a 403 pow_required that names a fresh challenge is solved and retried once. */
+  static async open(onProgress, pow) {
+    const create = async (headers) => {
+      try {
+        return await xhr('POST', '/v1/uploads', null, headers);
+      } catch (_) {
+        throw new SealError('network');
+      }
+    };
+    let r = await create(pow ? await pow.headers() : {});
+    if (r.status === 403 && r.body.code === 'pow_required' && pow) {
+      let headers;
+      try {
+        headers = await pow.headersFor(r.body.pow);
+      } catch (e) {
+        throw e.code === 'powMalformed' ? new SealError('powRefused') : e;
+      }
+      r = await create(headers);
+      if (r.status === 403) throw new SealError('powRefused');
     }
     if (r.status !== 201 || typeof r.body.upload !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(r.body.upload)) {
       throw refusal(r.status);

@@ -24,6 +24,7 @@ import os
 import queue
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -355,7 +356,7 @@ class Firefox:
 
     def _start(self):
         self.log = open(self.profile / "firefox.log", "w+")
-        env = dict(os.environ, MOZ_HEADLESS="1", MOZ_CRASHREPORTER_DISABLE="1", MOZ_DISABLE_CONTENT_SANDBOX="0")
+        env = dict(os.environ, MOZ_HEADLESS="1", MOZ_CRASHREPORTER_DISABLE="1")
         self.process = subprocess.Popen(
             [self.binary, "--headless", "--no-remote", "--profile", str(self.profile), "--remote-debugging-port=0",
              "about:blank"],
@@ -373,11 +374,11 @@ class Firefox:
             else:
                 time.sleep(0.05)
         self.conn = Connection(url + "/session")
-        self.conn.command("session.new", {"capabilities": {"alwaysMatch": {
+        session = self.conn.command("session.new", {"capabilities": {"alwaysMatch": {
             "acceptInsecureCerts": False, "unhandledPromptBehavior": {"default": "dismiss"}}}})
+        self.capabilities = session["capabilities"]
         tree = self.conn.command("browsingContext.getTree", {"maxDepth": 0})
         self.context = tree["contexts"][0]["context"]
-        self.capabilities = {"browserVersion": self.conn.command("session.status", {}).get("message", "")}
         self.conn.command("session.subscribe", {"events": ["network.beforeRequestSent"]})
         self.set_viewport(*self.viewport)
 
@@ -393,7 +394,8 @@ class Firefox:
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                # The process group this driver started (Firefox and its content processes).
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=15)
             self.process = None
         if getattr(self, "log", None):

@@ -201,7 +201,13 @@ def make_firefox(world: World, lang: str, javascript: bool, browser: str) -> Fir
         raise ValueError(f"unknown browser {browser}")
     if not javascript:
         prefs["javascript.enabled"] = False  # what Tor Browser's "Safest" level does to every page
-    return Firefox(firefox_binary(browser), name=browser, prefs=prefs, trust_certificate=world.cert)
+    driver = Firefox(firefox_binary(browser), name=browser, prefs=prefs, trust_certificate=world.cert)
+    version = driver.capabilities.get("browserVersion", "")
+    wanted = "140." if browser.startswith("firefox-140") else ""
+    if not version.startswith(wanted):
+        driver.quit()
+        pytest.fail(f"{browser} runs Firefox {version}, not {wanted}x (check FIREFOX_140)")
+    return driver
 
 
 def is_firefox(driver) -> bool:

@@ -2,6 +2,7 @@
 import re
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from webtest import screenshot, wait_text, wait_visible
 
@@ -41,8 +42,22 @@ def confirm_codename(driver, lang=None) -> str:
     return " ".join(words)
 
 
+def wait_sent(driver, timeout=120):
+    """Waits until the page says the report was sent; fails at once, with the page's own
+    words, if it says sending failed instead."""
+    def outcome(d):
+        if d.find_element(By.ID, "step-done").is_displayed():
+            return "done"
+        if d.find_element(By.ID, "btn-retry").is_displayed():
+            return "failed: " + d.find_element(By.ID, "alert").text
+        return False
+
+    result = WebDriverWait(driver, timeout, poll_frequency=0.1).until(outcome)
+    assert result == "done", result
+
+
 def wait_done(driver, lang=None) -> str:
-    wait_visible(driver, "step-done", timeout=120)
+    wait_sent(driver)
     receipt = driver.find_element(By.ID, "receipt").text
     assert re.fullmatch(r"[A-Za-z0-9_-]{22}", receipt), receipt
     if lang:

@@ -5,7 +5,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from helpers import open_page
-from webtest import browser, world  # noqa: F401  (fixtures)
+from webtest import browser, browser_name, world  # noqa: F401  (fixtures)
 from webtest import wait_text, wait_visible
 
 UNLABELLED = """

@@ -9,9 +9,9 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from webtest import browser, world  # noqa: F401  (fixtures)
-from webtest import screenshot, wait_text, wait_visible
-from helpers import open_page
+from webtest import browser, browser_name, world  # noqa: F401  (fixtures)
+from webtest import add_preload_script, screenshot, wait_text, wait_visible
+from helpers import open_page, wait_sent
 
 # Names that stay as they are in every language: the product, Tor, the CLI program, and
 # the metadata standards the page names in brackets after a translated description.
@@ -44,6 +44,23 @@ def check_language(driver, lang: str, step: str):
     screenshot(driver, lang, step)
 
 
+# Holds the chunked upload's PUTs until the test calls window.__releaseUploads().
+HOLD_UPLOADS = """
+  let release;
+  const gate = new Promise((resolve) => { release = resolve; });
+  window.__releaseUploads = release;
+  window.__held = 0;
+  const open = XMLHttpRequest.prototype.open;
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.open = function (method, ...rest) { this.__method = method; return open.call(this, method, ...rest); };
+  XMLHttpRequest.prototype.send = function (body) {
+    if (this.__method !== 'PUT') return send.call(this, body);
+    window.__held += 1;
+    gate.then(() => send.call(this, body));
+  };
+"""
+
+
 @pytest.mark.parametrize("lang", ["ko", "zh", "en"])
 def test_every_step_and_error_is_in_the_browser_language(browser, world, tmp_path, lang):
     photo = tmp_path / "photo.png"
@@ -53,6 +70,7 @@ def test_every_step_and_error_is_in_the_browser_language(browser, world, tmp_pat
     other.write_bytes(b"%PDF-1.4\n% not cleanable in the page\n")
 
     driver = browser(lang)
+    add_preload_script(driver, HOLD_UPLOADS)
     open_page(driver, world)
     assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang").startswith(lang)
     check_language(driver, lang, "1-start")
@@ -83,18 +101,14 @@ def test_every_step_and_error_is_in_the_browser_language(browser, world, tmp_pat
         box = driver.find_element(By.ID, f"confirm-{field}")
         box.clear()
         box.send_keys(words[n - 1])
-    # A slow uplink, so the upload step stays on screen long enough to be seen.
-    driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd("Network.emulateNetworkConditions",
-                           {"offline": False, "latency": 50, "downloadThroughput": -1, "uploadThroughput": 8 * 1024})
     driver.find_element(By.ID, "btn-send").click()
+    # The upload is held (HOLD_UPLOADS), so the sending step stays on screen to be checked.
     wait_visible(driver, "step-sending")
-    WebDriverWait(driver, 60, poll_frequency=0.05).until(
-        lambda d: 0 < float(d.find_element(By.ID, "progress-upload").get_attribute("value")) < 1)
+    WebDriverWait(driver, 60, poll_frequency=0.05).until(lambda d: d.execute_script("return window.__held") >= 1)
+    assert float(driver.find_element(By.ID, "progress-encrypt").get_attribute("value")) == 1
     check_language(driver, lang, "4-sending")
-    driver.execute_cdp_cmd("Network.emulateNetworkConditions",
-                           {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
-    wait_visible(driver, "step-done", timeout=120)
+    driver.execute_script("window.__releaseUploads()")
+    wait_sent(driver)
     check_language(driver, lang, "5-done")
 
     driver.find_element(By.ID, "btn-done-mailbox").click()
@@ -157,11 +171,11 @@ def test_language_switcher_changes_the_page_language(browser, world, lang):
 def test_browser_without_x25519_is_told_plainly_and_nothing_is_sent(browser, world, lang):
     driver = browser(lang)
     # An older browser: WebCrypto without X25519, as Tor Browser before version 15.
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
+    add_preload_script(driver, """
       const gen = crypto.subtle.generateKey.bind(crypto.subtle);
       crypto.subtle.generateKey = (alg, ...rest) =>
         (alg && (alg === 'X25519' || alg.name === 'X25519')) ? Promise.reject(new DOMException('nope', 'NotSupportedError')) : gen(alg, ...rest);
-    """})
+    """)
     before = world.metrics()
     driver.get(world.base + "/")
     wait_visible(driver, "step-unsupported")

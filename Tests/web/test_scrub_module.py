@@ -7,7 +7,7 @@ import shutil
 import pytest
 from PIL import Image
 
-from webtest import browser, world  # noqa: F401  (fixtures)
+from webtest import browser, browser_name, world  # noqa: F401  (fixtures)
 from webtest import load_module, make_driver, require_tool, run
 
 SCRUB = """
@@ -20,8 +20,8 @@ SCRUB = """
 
 
 @pytest.fixture(scope="module")
-def page(world):
-    driver = make_driver(world)
+def page(world, browser_name):
+    driver = make_driver(world, browser=browser_name)
     yield driver
     driver.quit()
 

@@ -1,13 +1,24 @@
-"""Shared machinery of the real-browser tests of the submission page (issue 7): Debian's chromium and chromedriver,
-driven headless by Selenium, against a real `sealrelayd` process on loopback HTTPS.
+"""Shared machinery of the real-browser tests of the submission page: every test runs in
+Chromium (Debian's chromium and chromedriver, through Selenium) and in Firefox ESR (driven
+over its own WebDriver BiDi endpoint by firefox.py, as Debian has no geckodriver), headless,
+against a real `sealrelayd` process on loopback HTTPS.
 
-The relay's self-signed certificate is trusted by pinning its public key
-(--ignore-certificate-errors-spki-list), not by turning verification off, so the page runs
-in a secure context exactly as it would behind a real certificate.
+Browser configurations (the `browser_name` fixture; a test module may narrow it):
+  chromium          Debian's chromium
+  firefox           Debian's firefox-esr (153)
+  firefox-140       Firefox ESR 140, the base of Tor Browser 15, at $FIREFOX_140
+  firefox-140-tor   the same with Tor Browser's preferences (fingerprinting resistance,
+                    first-party isolation, no disk cache, the "Safer" level: no JIT, no wasm)
 
-Needs SEAL_BIN and SEALRELAYD_BIN (set by `make test`). A missing tool is a failure, not a
-skip: a browser suite that silently skips proves nothing. Screenshots of every step, at a
-360 px wide viewport in each language, go to .artifacts/screenshots/ (git-ignored).
+The relay's self-signed certificate is trusted, never waved through: Chromium pins its
+public key (--ignore-certificate-errors-spki-list), Firefox gets it imported into the
+profile's certificate database as a trusted root (certutil). Either way the page runs in a
+secure context exactly as it would behind a real certificate.
+
+Needs SEAL_BIN and SEALRELAYD_BIN (set by `make test`) and FIREFOX_140. A missing tool is a
+failure, not a skip: a browser suite that silently skips proves nothing. Screenshots of every
+step, at a 360 px wide viewport, per browser and language, go to .artifacts/screenshots/
+(git-ignored) as BROWSER-LANG-STEP.png.
 """
 import base64
 import hashlib
@@ -29,6 +40,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
+
+from firefox import TOR_BROWSER_PREFS, Firefox
 
 REPO = Path(__file__).resolve().parents[2]
 SEAL = os.environ.get("SEAL_BIN", "")
@@ -122,7 +135,10 @@ class World:
         return sorted(str(p) for p in (self.root / "relay" / "spool").rglob("*") if p.is_file())
 
     def fetch_and_open(self, name: str) -> Path:
-        """seal fetch + seal open into a new folder; returns it."""
+        """seal fetch + seal open into a new folder (one per call, as a test may run once per
+        browser against the same relay); returns it."""
+        self.fetches = getattr(self, "fetches", 0) + 1
+        name = f"{name}-{self.fetches}"
         self.seal("fetch", "--relay", self.base, "--credential", "rev/alice.fetch.seckey", "--ca", self.cert,
                   "--out", f"inbox-{name}")
         self.seal("open", "--key", "rev/alice.seckey", "--out", f"opened-{name}", f"inbox-{name}")
@@ -137,9 +153,26 @@ class World:
         self.log.close()
 
 
-def make_driver(world: World, lang: str = "en", javascript: bool = True, network_log: bool = True) -> webdriver.Chrome:
-    """network_log records every request for requests_made(); it also makes Chromium's DevTools
-    keep request bodies, so memory measurements turn it off."""
+BROWSERS = ["chromium", "firefox", "firefox-140", "firefox-140-tor"]
+FIREFOX_140 = os.environ.get("FIREFOX_140", "")
+
+
+def firefox_binary(browser: str) -> str:
+    if browser == "firefox":
+        return require_tool("firefox-esr")
+    if not FIREFOX_140 or not os.access(FIREFOX_140, os.X_OK):
+        pytest.fail("FIREFOX_140 must name Firefox ESR 140's executable (the install script unpacks it into "
+                    "/opt/firefox-esr-140: FIREFOX_140=/opt/firefox-esr-140/usr/lib/firefox-esr/firefox-esr)")
+    return FIREFOX_140
+
+
+def make_driver(world: World, lang: str = "en", javascript: bool = True, network_log: bool = True,
+                browser: str = "chromium"):
+    """A headless browser with a 360 x 900 viewport whose preferred language is `lang`.
+    network_log records every request for requests_made(); in Chromium it also makes
+    DevTools keep request bodies, so memory measurements turn it off."""
+    if browser != "chromium":
+        return make_firefox(world, lang, javascript, browser)
     options = webdriver.ChromeOptions()
     options.binary_location = require_tool("chromium")
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
@@ -153,15 +186,55 @@ def make_driver(world: World, lang: str = "en", javascript: bool = True, network
     if network_log:
         options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service(require_tool("chromedriver")), options=options)
+    driver.seal_browser = "chromium"
     # A 360 px phone screen, whatever the smallest window the platform allows.
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": 360, "height": 900, "deviceScaleFactor": 1, "mobile": True})
+    set_viewport(driver, 360, 900)
     driver.set_script_timeout(120)
     return driver
 
 
+def make_firefox(world: World, lang: str, javascript: bool, browser: str) -> Firefox:
+    prefs = {"intl.accept_languages": lang}
+    if browser == "firefox-140-tor":
+        prefs.update(TOR_BROWSER_PREFS)
+    elif browser not in ("firefox", "firefox-140"):
+        raise ValueError(f"unknown browser {browser}")
+    if not javascript:
+        prefs["javascript.enabled"] = False  # what Tor Browser's "Safest" level does to every page
+    driver = Firefox(firefox_binary(browser), name=browser, prefs=prefs, trust_certificate=world.cert)
+    version = driver.capabilities.get("browserVersion", "")
+    wanted = "140." if browser.startswith("firefox-140") else ""
+    if not version.startswith(wanted):
+        driver.quit()
+        pytest.fail(f"{browser} runs Firefox {version}, not {wanted}x (check FIREFOX_140)")
+    return driver
+
+
+def is_firefox(driver) -> bool:
+    return isinstance(driver, Firefox)
+
+
+def set_viewport(driver, width: int, height: int):
+    if is_firefox(driver):
+        driver.set_viewport(width, height)
+    else:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
+
+
+def add_preload_script(driver, source: str):
+    """Runs `source` in every page the browser loads from now on, before the page's own
+    scripts, in the page's realm (to stand in for an older browser, or to watch requests)."""
+    if is_firefox(driver):
+        driver.add_preload_script(source)
+    else:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": source})
+
+
 def requests_made(driver) -> list:
     """(method, url) of every request the page sent since the last call."""
+    if is_firefox(driver):
+        return driver.requests_made()
     out = []
     for entry in driver.get_log("performance"):
         message = json.loads(entry["message"])["message"]
@@ -187,20 +260,22 @@ def wait_text(driver, element_id, pattern, timeout=60):
 
 
 def screenshot(driver, lang: str, step: str):
+    """The whole page (not just the first screen) at 360 px, as BROWSER-LANG-STEP.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    # The whole page, not just the first screen: set the viewport to the content height.
+    path = SCREENSHOTS / f"{driver.seal_browser}-{lang}-{step}.png"
+    if is_firefox(driver):
+        driver.save_screenshot(str(path))  # Firefox captures the whole document itself
+        return
     height = driver.execute_script("return Math.max(document.body.scrollHeight, 600)")
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": 360, "height": int(height), "deviceScaleFactor": 1, "mobile": True})
-    driver.save_screenshot(str(SCREENSHOTS / f"{lang}-{step}.png"))
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": 360, "height": 900, "deviceScaleFactor": 1, "mobile": True})
+    set_viewport(driver, 360, int(height))
+    driver.save_screenshot(str(path))
+    set_viewport(driver, 360, 900)
 
 
 def load_module(driver, world, script: str, *args):
     """Runs `script` (an async function body with the page's modules imported as C, R, K,
-    S, B, H) in the page's origin; returns what it returns. Exceptions come back as
-    {"error": code}."""
+    S, B, H, P (pow.js) and PW (pow-worker.js)) in the page's origin; returns what it
+    returns. Exceptions come back as {"error": code}."""
     driver.get(world.base + "/")
     wait_visible(driver, "step-start")
     wrapper = """
@@ -213,6 +288,8 @@ def load_module(driver, world, script: str, *args):
       const S = await import('/js/scrub.js');
       const B = await import('/js/bundle.js');
       const H = await import('/js/sha256.js');
+      const P = await import('/js/pow.js');
+      const PW = await import('/js/pow-worker.js');
       %s
     })().then(done, (e) => done({ error: e && (e.code || String(e)) }));
     """ % script
@@ -230,12 +307,19 @@ def world(tmp_path_factory):
     w.stop()
 
 
+@pytest.fixture(scope="module", params=BROWSERS)
+def browser_name(request):
+    """Which browser a test runs in; module scope, so pytest runs a module's tests browser by
+    browser and module-scoped fixtures (a submitted report, a page) exist once per browser."""
+    return request.param
+
+
 @pytest.fixture
-def browser(world):
+def browser(world, browser_name):
     drivers = []
 
     def open_browser(lang="en", javascript=True):
-        d = make_driver(world, lang, javascript)
+        d = make_driver(world, lang, javascript, browser=browser_name)
         drivers.append(d)
         return d
 

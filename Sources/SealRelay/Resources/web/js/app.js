@@ -19,7 +19,18 @@ const state = {
   files: [], // { file, name, type, blob, removed, refused, unscrubbed }
   confirm: [0, 1],
   step: 'start',
+  urls: [], // object URLs of reply attachments, revoked when the mailbox is left
 };
+// The relay's proof of work (if it asks for one) is found while the source writes. Its code
+// loads only then: a visit that only reads answers never needs it.
+let pow = null;
+let powLoading = null;
+function proofOfWork() {
+  powLoading = powLoading || import('./pow.js').then((m) => { pow = new m.ProofOfWork(); return pow; },
+    (e) => { powLoading = null; throw e; });
+  return powLoading;
+}
+const stopProofOfWork = () => pow && pow.cancel();
 
 function showStep(name) {
   for (const s of document.querySelectorAll('.step')) s.hidden = s.id !== `step-${name}`;
@@ -75,6 +86,7 @@ function showUnsupported() {
 // ---- compose ----------------------------------------------------------------------
 
 function startCompose(followup) {
+  proofOfWork().then((p) => p.prepare(), () => { /* retried when sending */ });
   state.followup = followup;
   state.files = [];
   $('files').value = '';
@@ -194,10 +206,28 @@ function onConfirm(ev) {
 
 // ---- sending ----------------------------------------------------------------------
 
+function formatTime(seconds) {
+  if (seconds === null || !Number.isFinite(seconds)) return '…';
+  return seconds < 90 ? t('time.seconds', { n: Math.max(1, Math.round(seconds)) }) : t('time.minutes', { n: Math.round(seconds / 60) });
+}
+
+/** Progress of the proof of work, while the upload waits for it: the bar shows the chance
+ * that a solution would have been found by now (the search has no fixed length), the text
+ * the expected time at the speed measured on this device. */
+function showPowProgress(p) {
+  $('pow-box').hidden = false;
+  $('progress-pow').value = 1 - Math.exp(-p.attempts / p.expected);
+  say($('pow-status'), 'sending.pow_status', {
+    time: formatTime(p.seconds), rate: Math.round(p.rate), expected: p.expected, attempts: p.attempts,
+  });
+  say($('sending-status'), 'sending.pow_waiting');
+}
+
 async function send() {
   let upload = null;
   showStep('sending');
   $('btn-retry').hidden = true;
+  $('pow-box').hidden = true;
   $('progress-encrypt').value = 0;
   $('progress-upload').value = 0;
   say($('sending-status'), 'sending.encrypting_status');
@@ -206,7 +236,13 @@ async function send() {
     const secrets = await state.codename.secrets();
     // The relay is asked for an upload (and any proof of work is done) before encrypting,
     // so a busy or full relay is known before the files are read.
-    upload = await relay.ChunkedUpload.open((done, total) => { $('progress-upload').value = total ? done / total : 0; });
+    let work;
+    try { work = await proofOfWork(); } catch (_) { throw new SealError('network'); }
+    work.onProgress(showPowProgress);
+    upload = await relay.ChunkedUpload.open((done, total) => { $('progress-upload').value = total ? done / total : 0; }, work);
+    work.onProgress(null);
+    $('pow-box').hidden = true;
+    say($('sending-status'), 'sending.encrypting_status');
     await sealReport({
       message: $('message').value,
       files: state.files,
@@ -220,17 +256,24 @@ async function send() {
         write: (bytes) => upload.write(bytes),
       },
     });
-    const receipt = await upload.complete();
+    const { receipt, expected } = await upload.complete();
     upload = null;
+    stopProofOfWork();
     $('progress-upload').value = 1;
-    $('receipt').textContent = receipt;
+    // The receipt shown is this page's own hash of what it sent; a relay that answers
+    // another one is shown up (it may have kept something else, or nothing).
+    $('receipt').textContent = expected;
+    $('receipt-relay').textContent = receipt === expected ? '' : receipt;
+    $('receipt-mismatch').hidden = receipt === expected;
     // Sent: nothing of the report needs to stay in this tab.
     $('message').value = '';
     $('files').value = '';
     state.files = [];
     renderFiles();
     showStep('done');
+    if (receipt !== expected) alertError('done.mismatch_title');
   } catch (e) {
+    if (pow) pow.onProgress(null);
     if (upload) upload.cancel();
     say($('sending-status'), errorKey(e, 'sending.error'));
     alertError(errorKey(e, 'sending.error'));
@@ -255,10 +298,16 @@ async function onEnter(ev) {
   return openMailbox();
 }
 
+function dropReplies() {
+  for (const url of state.urls) URL.revokeObjectURL(url);
+  state.urls = [];
+  $('reply-list').textContent = '';
+}
+
 async function openMailbox() {
   showStep('mailbox');
   const list = $('reply-list');
-  list.textContent = '';
+  dropReplies();
   say($('mailbox-status'), 'mailbox.loading');
   try {
     const secrets = await state.codename.secrets();
@@ -293,6 +342,7 @@ function renderReply(manifest, files) {
   for (const f of files) {
     const a = document.createElement('a');
     a.href = URL.createObjectURL(new Blob([f.bytes], { type: 'application/octet-stream' }));
+    state.urls.push(a.href);
     a.download = f.name.replace(/[\u0000-\u001f\u007f/\\]/g, '_').replace(/^\.+/, '') || 'file';
     a.textContent = a.download;
     const p = document.createElement('p');
@@ -303,11 +353,28 @@ function renderReply(manifest, files) {
 }
 
 function leave() {
+  stopProofOfWork();
   state.codename = null;
   state.files = [];
   $('message').value = '';
-  $('reply-list').textContent = '';
+  dropReplies();
   showStep('start');
+}
+
+/** "Clear page": everything the source typed, chose or was shown goes, then the page loads
+ * afresh in place of this one (no new history entry), so nothing of this document's memory
+ * (codename, keys, file contents) stays reachable. */
+function clearPage() {
+  stopProofOfWork();
+  state.codename = null;
+  state.files = [];
+  state.bundle = null;
+  for (const el of document.querySelectorAll('input, textarea')) {
+    if (el.type === 'checkbox') el.checked = false; else el.value = '';
+  }
+  dropReplies();
+  for (const id of ['codename-words', 'file-list', 'receipt', 'receipt-relay']) $(id).textContent = '';
+  location.replace(location.pathname);
 }
 
 // ---- start-up ---------------------------------------------------------------------
@@ -317,6 +384,8 @@ async function main() {
   await i18n.setLanguage(lang);
   $('lang-select').value = lang;
   $('app').hidden = false;
+  $('btn-clear').addEventListener('click', clearPage);
+  $('sends-host').textContent = location.host;
   $('lang-select').addEventListener('change', async (e) => {
     await i18n.setLanguage(e.target.value);
     if (state.step === 'codename') {
@@ -334,7 +403,11 @@ async function main() {
   $('btn-have').addEventListener('click', () => showStep('enter'));
   $('files').addEventListener('change', onFilesChosen);
   $('compose-form').addEventListener('submit', onCompose);
-  $('btn-compose-back').addEventListener('click', () => (state.followup ? showStep('mailbox') : showStep('start')));
+  $('btn-compose-back').addEventListener('click', () => {
+    if (state.followup) return showStep('mailbox');
+    stopProofOfWork();
+    return showStep('start');
+  });
   $('confirm-form').addEventListener('submit', onConfirm);
   $('btn-codename-back').addEventListener('click', () => showStep('compose'));
   $('btn-retry').addEventListener('click', send);

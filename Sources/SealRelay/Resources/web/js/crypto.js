@@ -189,15 +189,18 @@ function requirePublic(pub) {
 }
 
 const PKCS8_X25519 = fromHex('302e020100300506032b656e04220420');
+const BASE_POINT = new Uint8Array(32);
+BASE_POINT[0] = 9;
 
-/** An X25519 private key from its 32 raw bytes (WebCrypto imports only PKCS#8 or JWK). */
+/** An X25519 private key from its 32 raw bytes (WebCrypto imports only PKCS#8 or JWK), and
+ * its public key, X25519(private, 9), computed with deriveBits. Not through a JWK export:
+ * Firefox ESR 140, the base of Tor Browser 15, cannot export a key imported from PKCS#8
+ * (OperationError; 153 can), and this way the private key is never extractable at all. */
 export async function importX25519Private(raw) {
   if (raw.length !== 32) throw new SealError('malformed', 'X25519 private key');
-  const key = await subtle.importKey('pkcs8', concat(PKCS8_X25519, raw), { name: 'X25519' }, true, ['deriveBits']);
-  const jwk = await subtle.exportKey('jwk', key);
-  const pub = fromB64url(jwk.x, 32);
-  // A non-extractable copy is what the rest of the page holds.
   const priv = await subtle.importKey('pkcs8', concat(PKCS8_X25519, raw), { name: 'X25519' }, false, ['deriveBits']);
+  const base = await subtle.importKey('raw', BASE_POINT, { name: 'X25519' }, false, []);
+  const pub = new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: base }, priv, 256));
   return { privateKey: priv, publicKey: pub };
 }
 

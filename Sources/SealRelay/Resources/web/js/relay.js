@@ -1,7 +1,7 @@
 // Talking to the relay that served this page: same origin only, no credentials, no cache.
 
-import { SealError } from './crypto.js';
-import { proofOfWorkHeaders } from './pow.js';
+import { SealError, b64url } from './crypto.js';
+import { StreamHash } from './sha256.js';
 
 const opts = { credentials: 'omit', cache: 'no-store', redirect: 'error', referrerPolicy: 'no-referrer' };
 
@@ -54,16 +54,31 @@ function xhr(method, path, body, headers, onProgress) {
  * each sent only when the previous one was stored, then a completion that returns the
  * receipt. A PUT that fails is retried from the offset the relay reports, so a dropped
  * connection resumes instead of starting over. Used as the sink of sealReport().
+ *
+ * Every byte written is also hashed, so complete() can check the relay's receipt (the
+ * first 16 bytes of SHA-256 of the envelope, docs/API.md) against what was really sent.
  */
 export class ChunkedUpload {
-  /** Asks the relay for an upload; the proof-of-work hook runs first. */
-  static async open(onProgress) {
-    const headers = await proofOfWorkHeaders();
-    let r;
-    try {
-      r = await xhr('POST', '/v1/uploads', null, headers);
-    } catch (_) {
-      throw new SealError('network');
+  /** Asks the relay for an upload, with a proof of work when `pow` (a ProofOfWork) holds or
+   * finds one; a 403 pow_required that names a fresh challenge is solved and retried once. */
+  static async open(onProgress, pow) {
+    const create = async (headers) => {
+      try {
+        return await xhr('POST', '/v1/uploads', null, headers);
+      } catch (_) {
+        throw new SealError('network');
+      }
+    };
+    let r = await create(pow ? await pow.headers() : {});
+    if (r.status === 403 && r.body.code === 'pow_required' && pow) {
+      let headers;
+      try {
+        headers = await pow.headersFor(r.body.pow);
+      } catch (e) {
+        throw e.code === 'powMalformed' ? new SealError('powRefused') : e;
+      }
+      r = await create(headers);
+      if (r.status === 403) throw new SealError('powRefused');
     }
     if (r.status !== 201 || typeof r.body.upload !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(r.body.upload)) {
       throw refusal(r.status);
@@ -83,13 +98,16 @@ export class ChunkedUpload {
     this.pending = 0;
     this.offset = 0; // bytes the relay has confirmed
     this.size = 0;
+    this.hash = null;
   }
 
   begin(size) {
     this.size = size;
+    this.hash = new StreamHash(size);
   }
 
   async write(bytes) {
+    this.hash.update(bytes);
     let rest = bytes;
     while (rest.length) {
       const n = Math.min(UPLOAD_BATCH - this.pending, rest.length);
@@ -137,9 +155,12 @@ export class ChunkedUpload {
     this.pending = 0;
   }
 
-  /** Sends what is left and asks the relay to check and queue the envelope: the receipt. */
+  /** Sends what is left and asks the relay to check and queue the envelope. Returns
+   * { receipt: what the relay answered, expected: the id of the bytes this page sent }. */
   async complete() {
     await this.flush();
+    const expected = b64url((await this.hash.digest()).subarray(0, 16));
+    this.hash = null;
     let r;
     try {
       r = await xhr('POST', `${this.path}/complete`, null, {});
@@ -148,7 +169,7 @@ export class ChunkedUpload {
     }
     if (r.status !== 202 || typeof r.body.receipt !== 'string') throw refusal(r.status);
     this.onProgress(this.size, this.size);
-    return r.body.receipt;
+    return { receipt: r.body.receipt, expected };
   }
 
   /** Gives up: the relay deletes the partial upload now rather than at its idle timeout. */

@@ -8,7 +8,7 @@
 // upload batch of ciphertext at a time, whatever the size of the files.
 
 import { EnvelopeSealer, CHUNK, TAG, paddedLength, u32, canonicalJSON, hex, SealError } from './crypto.js';
-import { SHA256 } from './sha256.js';
+import { StreamHash } from './sha256.js';
 
 const READ_SLICE = 1 << 20;
 
@@ -44,13 +44,13 @@ export async function sealReport({ kind = 'report', message, files, reply, threa
   // Pass 1: each file's hash, for the manifest.
   const hashes = [];
   for (const f of files) {
-    const hash = new SHA256();
+    const hash = new StreamHash(f.blob.size);
     for await (const piece of slices(f.blob)) {
       hash.update(piece);
       done += piece.length;
       progress();
     }
-    hashes.push(hex(hash.digest()));
+    hashes.push(hex(await hash.digest()));
   }
 
   const manifest = {

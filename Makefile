@@ -31,13 +31,14 @@ demo-offline: build
 
 $(PY):
 	python3 -m venv $(PYTHON_VENV)
-	$(PY) -m pip install --quiet 'cryptography>=46' 'pytest>=8' 'Pillow>=10.2' mutagen selenium \
+	$(PY) -m pip install --quiet 'cryptography>=46' 'pytest>=8' 'Pillow>=10.2' mutagen selenium websockets \
 		python-docx openpyxl python-pptx 'pypdf>=5' reportlab
 
 test: test-deps build $(PY)
 	$(SWIFT) test --skip-build
 	bash scripts/check-daemon-links.sh $(BIN)/sealrelayd $(BIN)/seal
-	SEAL_BIN=$(CURDIR)/$(BIN)/seal SEALRELAYD_BIN=$(CURDIR)/$(BIN)/sealrelayd $(PY) -m pytest -q Tests/interop Tests/scrub Tests/web Tests/deploy
+	SEAL_BIN=$(CURDIR)/$(BIN)/seal SEALRELAYD_BIN=$(CURDIR)/$(BIN)/sealrelayd \
+		FIREFOX_140=/opt/firefox-esr-140/usr/lib/firefox-esr/firefox-esr $(PY) -m pytest -q Tests/interop Tests/scrub Tests/web Tests/deploy
 
 # Every libFuzzer target in Fuzz/ for FUZZ_SECONDS each (CI runs them briefly; a release
 # wants 1800). Findings are kept in .artifacts/fuzz/.

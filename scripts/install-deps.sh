@@ -36,19 +36,42 @@ case "${1:-}" in
     *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
+# Firefox ESR 140, the base of Tor Browser 15, unpacked from Debian 12's own package beside
+# the newer firefox-esr that apt installs (the page is tested in both); `make test` points
+# FIREFOX_140 at it.
+firefox140=/opt/firefox-esr-140/usr/lib/firefox-esr/firefox-esr
+install_firefox140() {
+    [ -x "$firefox140" ] && return 0
+    version=$(apt-cache madison firefox-esr | awk '$3 ~ /^140\./ {print $3; exit}')
+    [ -n "$version" ] || { echo "no firefox-esr 140 in the package lists" >&2; exit 1; }
+    tmp=$(mktemp -d)
+    (cd "$tmp" && apt-get download -qq "firefox-esr=$version" && dpkg -x firefox-esr_*.deb /opt/firefox-esr-140)
+    rm -rf "$tmp"
+}
+
 missing=()
 for pkg in "${wanted[@]}"; do
     status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
     [ "$status" = "install ok installed" ] || missing+=("$pkg")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+want_firefox140=no
+[ "$1" != build ] && [ ! -x "$firefox140" ] && want_firefox140=yes
+[ ${#missing[@]} -eq 0 ] && [ $want_firefox140 = no ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "SealRelay needs these Debian packages; install them with:" >&2
-    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    [ ${#missing[@]} -gt 0 ] && echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    [ $want_firefox140 = yes ] && echo "  and, as root, Firefox ESR 140 unpacked: sudo $0 $1" >&2
     exit 1
 fi
-echo "installing: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}" >&2
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if [ $want_firefox140 = yes ]; then
+    echo "unpacking Firefox ESR 140 into /opt/firefox-esr-140" >&2
+    apt-cache madison firefox-esr | grep -q ' 140\.' || apt-get update -qq
+    install_firefox140
+fi

@@ -12,6 +12,11 @@ public struct BigEndianReader: Sendable {
     /// The `width`-byte integer at `offset` (width 0...8); nil when it does not fit in the
     /// bytes or in an `Int`.
     public func uint(at offset: Int, width: Int) -> Int? {
+        Self.uint(in: bytes, at: offset, width: width)
+    }
+
+    /// The same read on bytes the caller holds, without copying them.
+    public static func uint(in bytes: [UInt8], at offset: Int, width: Int) -> Int? {
         guard (0...8).contains(width), offset >= 0, offset <= bytes.count - width else { return nil }
         var value: UInt64 = 0
         for byte in bytes[offset..<(offset + width)] { value = value << 8 | UInt64(byte) }

@@ -19,12 +19,20 @@ const ATTEMPTS = 6;
 
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
-function refusal(status) {
-  if (status === 413) return new SealError('tooLarge');
-  if (status === 507) return new SealError('relayFull');
-  if (status === 503) return new SealError('busy');
-  if (status === 404) return new SealError('interrupted');
-  return new SealError('refused');
+/** What the source is told about a refusal, chosen by the relay's error code
+ * (docs/API.md "Errors"), never by its message; an answer without a code (a proxy's
+ * page, say) is a plain refusal. */
+const REFUSALS = {
+  too_large: 'tooLarge',
+  spool_full: 'relayFull',
+  storage_failed: 'relayFull',
+  too_many_uploads: 'busy',
+  not_found: 'interrupted',
+};
+
+function refusal(answer) {
+  const code = answer.body && typeof answer.body.code === 'string' ? answer.body.code : '';
+  return new SealError(Object.prototype.hasOwnProperty.call(REFUSALS, code) ? REFUSALS[code] : 'refused');
 }
 
 /** One XMLHttpRequest (the only browser API that reports upload progress); resolves to
@@ -81,7 +89,7 @@ export class ChunkedUpload {
       if (r.status === 403) throw new SealError('powRefused');
     }
     if (r.status !== 201 || typeof r.body.upload !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(r.body.upload)) {
-      throw refusal(r.status);
+      throw refusal(r);
     }
     return new ChunkedUpload(r.body.upload, onProgress);
   }
@@ -148,7 +156,7 @@ export class ChunkedUpload {
         }
         this.offset = r.body.offset;
       } else {
-        throw refusal(r.status);
+        throw refusal(r);
       }
       this.onProgress(this.offset, this.size);
     }
@@ -167,7 +175,7 @@ export class ChunkedUpload {
     } catch (_) {
       throw new SealError('network');
     }
-    if (r.status !== 202 || typeof r.body.receipt !== 'string') throw refusal(r.status);
+    if (r.status !== 202 || typeof r.body.receipt !== 'string') throw refusal(r);
     this.onProgress(this.size, this.size);
     return { receipt: r.body.receipt, expected };
   }

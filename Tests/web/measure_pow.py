@@ -9,7 +9,7 @@ own solver (pow.js solve(), the same workers the page uses) on a challenge of 40
 (never solved in time) first with one worker, then with one worker per core, and prints the
 attempts per second the solver itself reports. Python's figure is hashlib.pbkdf2_hmac with
 the same parameters on one core, then on every core (processes). An attempt is one
-PBKDF2-HMAC-SHA256 of 1000 iterations (DESIGN §11).
+PBKDF2-HMAC-SHA256 of 1000 iterations (docs/API.md "Proof of work").
 """
 import hashlib
 import multiprocessing

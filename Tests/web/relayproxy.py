@@ -1,6 +1,6 @@
 """A small HTTPS front for the real `sealrelayd`, for tests that need the relay to answer
 what today's relay does not: a changed receipt (a relay that lies), or proof of work
-(DESIGN §11) before the relay serves it.
+(docs/API.md "Proof of work") before the relay serves it.
 
 The browser talks to the proxy as it would to the relay (same certificate, so the same
 trust; its own port, so its own origin); the proxy passes every request on to the real
@@ -54,7 +54,7 @@ def pow_digest(challenge: bytes, nonce: bytes) -> bytes:
 
 
 class PowGate:
-    """The relay's side of DESIGN §11. challenge = 0x01 || u32 expiry (Unix minutes) ||
+    """The relay's side of docs/API.md "Proof of work". challenge = 0x01 || u32 expiry (Unix minutes) ||
     u8 bits || 16 random bytes || HMAC-SHA256(key, all before)[:16]. A test may shorten the
     lifetime below a minute: the gate then also remembers each challenge's exact expiry."""
 
@@ -83,7 +83,7 @@ class PowGate:
         return {"v": 1, "challenge": b64url(c), "bits": self.bits, "expires_in": max(1, round(expiry - now))}
 
     def verdict(self, token) -> str:
-        """"ok", or why the token is refused (checked in the order DESIGN §11 gives)."""
+        """"ok", or why the token is refused (checked in the order docs/API.md "Proof of work" gives)."""
         if not token:
             return "missing"
         try:

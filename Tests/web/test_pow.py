@@ -1,4 +1,4 @@
-"""The page's proof of work (DESIGN §11), judged by an independent implementation of the
+"""The page's proof of work (docs/API.md "Proof of work"), judged by an independent implementation of the
 relay's side in Python (relayproxy.PowGate: hashlib's PBKDF2, the challenge MAC, expiry and
 the spent set) placed in front of the real relay, since the relay does not ask for one yet.
 Today's relay answers 404 to GET /v1/pow; the page must then send no header at all."""

@@ -1,5 +1,5 @@
 """The page's structural scrubbers (JPEG, PNG, WebP) on files written by real tools, judged
-by ExifTool, as Tests/scrub judges the CLI's scrubbers (DESIGN §7)."""
+by ExifTool, as Tests/scrub judges the CLI's scrubbers (SECURITY.md)."""
 import base64
 import json
 import shutil

@@ -97,7 +97,7 @@ def test_manifest_says_web_client_and_lists_what_was_removed(submitted):
 
 
 def codename_secrets(words: str) -> dict:
-    """DESIGN §4 derivation from English words, written here independently of the page:
+    """docs/FORMAT.md §5 derivation from English words, written here independently of the page:
     BIP39 indices -> 16 entropy bytes -> HKDF-SHA256."""
     from webtest import REPO
     wordlist = (REPO / "Sources/SealCore/Codename/Wordlists/english.txt").read_text().split()

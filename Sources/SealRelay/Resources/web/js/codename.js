@@ -1,4 +1,4 @@
-// Codenames (docs/FORMAT.md §5, DESIGN §4): 12 BIP39 words in English, Korean or Simplified
+// Codenames (docs/FORMAT.md §5): 12 BIP39 words in English, Korean or Simplified
 // Chinese, parsed after NFKD and case folding with the same rules as SealCore's
 // CodenameText, and the reply key, mailbox secret and thread id derived from the 16 entropy
 // bytes with HKDF. The word lists are SealCore's own files, served by the relay.
@@ -174,7 +174,7 @@ export class Codename {
     return this.indices.map((i) => list[i].normalize('NFC'));
   }
 
-  /** Reply key pair, mailbox secret, mailbox id, thread id (DESIGN §4). */
+  /** Reply key pair, mailbox secret, mailbox id, thread id (docs/FORMAT.md §5). */
   async secrets() {
     const salt = new TextEncoder().encode('seal1 codename');
     const label = (s) => new TextEncoder().encode(s);

@@ -1,4 +1,4 @@
-// SealRelay envelope format v1 in WebCrypto (docs/FORMAT.md §3, DESIGN §3): HPKE base mode
+// SealRelay envelope format v1 in WebCrypto (docs/FORMAT.md §3): HPKE base mode
 // DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 / AES-256-GCM for the file key, the header MAC,
 // the 64 KiB STREAM payload, and Padmé. No user-visible strings: failures are SealError
 // with a code the page translates.

@@ -1,4 +1,4 @@
-// The proof-of-work search (DESIGN §11): an 8-byte nonce such that PBKDF2-HMAC-SHA256(
+// The proof-of-work search (docs/API.md "Proof of work"): an 8-byte nonce such that PBKDF2-HMAC-SHA256(
 // password = nonce, salt = "sealrelay pow v1" || challenge, 1000 iterations, 32 bytes)
 // starts with `bits` zero bits. WebCrypto runs PBKDF2 natively, so the page pays per attempt
 // what a native attacker pays. pow.js imports this module (to check a solution); run as a

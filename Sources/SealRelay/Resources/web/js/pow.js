@@ -1,4 +1,4 @@
-// Proof of work for the relay (DESIGN §11). `GET /v1/pow` answers {"v":1,"challenge":B64URL,
+// Proof of work for the relay (docs/API.md "Proof of work"). `GET /v1/pow` answers {"v":1,"challenge":B64URL,
 // "bits":N,"expires_in":S}; the request that creates an upload carries `Seal-PoW:
 // B64URL(challenge).B64URL(nonce)`. Only a well-formed 200 answer is a challenge: a relay
 // that answers 404 asks for none (no header is sent), and after any other answer the page

@@ -1,5 +1,5 @@
 // Structural metadata removal for JPEG, PNG and WebP, with the rules of SealCore's
-// JPEGScrubber, PNGScrubber and WebPScrubber (DESIGN §7): keep what a decoder needs,
+// JPEGScrubber, PNGScrubber and WebPScrubber (SECURITY.md): keep what a decoder needs,
 // drop EXIF/GPS/XMP/IPTC/comments/ICC/thumbnails/trailing data, keep a turning orientation
 // as a fresh EXIF block that holds nothing else (JPEG, PNG). Never through a canvas: Tor
 // Browser blocks canvas read-back and re-encoding would degrade the evidence.

@@ -1,6 +1,6 @@
 """A small HTTPS front for the real `sealrelayd`, for tests that need the relay to answer
-what today's relay does not: a changed receipt (a relay that lies), or proof of work
-(docs/API.md "Proof of work") before the relay serves it.
+what an honest relay does not (a changed receipt: a relay that lies), or proof of work
+(docs/API.md "Proof of work") judged by an implementation independent of the relay's.
 
 The browser talks to the proxy as it would to the relay (same certificate, so the same
 trust; its own port, so its own origin); the proxy passes every request on to the real
@@ -211,7 +211,7 @@ class RelayProxy:
 
 def pow_relay(world, gate: PowGate, serve_challenges: bool = True, refuse_all: bool = False) -> RelayProxy:
     """A relay that asks for proof of work: GET /v1/pow answers the gate's challenge (or 404
-    when serve_challenges is off, as today's relay does), and POST /v1/uploads needs a
+    when serve_challenges is off, as a relay older than proof of work does), and POST /v1/uploads needs a
     Seal-PoW token the gate accepts, else 403 pow_required with a fresh challenge."""
     def intercept(method, path, headers, body):
         if method == "GET" and path == "/v1/pow":

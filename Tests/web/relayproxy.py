@@ -125,10 +125,13 @@ class RelayProxy:
     rewrite(method, path, status, headers, body) -> (status, headers, body), for answers.
     """
 
-    def __init__(self, world, intercept=None, rewrite=None):
+    def __init__(self, world, intercept=None, rewrite=None, pays_upstream=False):
         self.world = world
         self.intercept = intercept
         self.rewrite = rewrite
+        # When the proxy judges proof of work itself, the page's token is for the proxy's
+        # gate; the real relay behind it asks for its own, which the proxy then pays.
+        self.pays_upstream = pays_upstream
         self.log = []
         self.lock = threading.Lock()
         self.upstream = ssl.create_default_context(cafile=str(world.cert))
@@ -181,13 +184,31 @@ class RelayProxy:
     def forward(self, method, path, headers, body):
         conn = http.client.HTTPSConnection("127.0.0.1", self.world.port, context=self.upstream, timeout=120)
         try:
-            sent = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP and k.lower() != "seal-pow"}
+            sent = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
+            if self.pays_upstream and method == "POST" and path in ("/v1/uploads", "/v1/reports"):
+                sent = {k: v for k, v in sent.items() if k.lower() != "seal-pow"}
+                sent["Seal-PoW"] = self.solve_upstream()
             conn.request(method, path, body=body if body or method in ("POST", "PUT") else None, headers=sent)
             r = conn.getresponse()
             data = r.read()
             return r.status, {k: v for k, v in r.getheaders() if k.lower() not in HOP_BY_HOP}, data
         finally:
             conn.close()
+
+    def solve_upstream(self) -> str:
+        """The real relay's current challenge, solved with hashlib."""
+        conn = http.client.HTTPSConnection("127.0.0.1", self.world.port, context=self.upstream, timeout=60)
+        try:
+            conn.request("GET", "/v1/pow")
+            offer = json.loads(conn.getresponse().read())
+        finally:
+            conn.close()
+        challenge = b64url_decode(offer["challenge"])
+        for n in range(1 << 40):
+            nonce = n.to_bytes(8, "big")
+            if leading_zero_bits(pow_digest(challenge, nonce)) >= offer["bits"]:
+                return f"{offer['challenge']}.{b64url(nonce)}"
+        raise AssertionError("no solution")
 
     _privacy = None
 
@@ -224,4 +245,4 @@ def pow_relay(world, gate: PowGate, serve_challenges: bool = True, refuse_all: b
                 return gate.refusal()
         return None
 
-    return RelayProxy(world, intercept=intercept)
+    return RelayProxy(world, intercept=intercept, pays_upstream=True)

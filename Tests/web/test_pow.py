@@ -93,8 +93,15 @@ def start_report(driver, relay, message):
     driver.find_element(By.ID, "message").send_keys(message)
 
 
+def older_relay(method, path, headers, body):
+    """A relay from before proof of work: no /v1/pow (the proxy pays the real one)."""
+    if method == "GET" and path == "/v1/pow":
+        return 404, {"Content-Type": "application/json"}, b'{"code":"not_found","error":"no such route"}'
+    return None
+
+
 def test_a_relay_that_answers_404_to_pow_gets_no_header_and_takes_the_report(browser, world, proxies):
-    relay = RelayProxy(world)
+    relay = RelayProxy(world, intercept=older_relay, pays_upstream=True)
     proxies.append(relay)
     submit(browser("en"), relay, "no proof of work asked")
     assert relay.requests("GET", "/v1/pow"), "the page asked for a challenge"

@@ -53,6 +53,22 @@ def pow_digest(challenge: bytes, nonce: bytes) -> bytes:
     return hashlib.pbkdf2_hmac("sha256", nonce, b"sealrelay pow v1" + challenge, 1000, 32)
 
 
+def solve_relay_pow(port: int, context: ssl.SSLContext) -> str:
+    """A Seal-PoW token for the real relay's current challenge, solved with hashlib."""
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=60)
+    try:
+        conn.request("GET", "/v1/pow")
+        offer = json.loads(conn.getresponse().read())
+    finally:
+        conn.close()
+    challenge = b64url_decode(offer["challenge"])
+    for n in range(1 << 40):
+        nonce = n.to_bytes(8, "big")
+        if leading_zero_bits(pow_digest(challenge, nonce)) >= offer["bits"]:
+            return f"{offer['challenge']}.{b64url(nonce)}"
+    raise AssertionError("no solution")
+
+
 class PowGate:
     """The relay's side of docs/API.md "Proof of work". challenge = 0x01 || u32 expiry (Unix minutes) ||
     u8 bits || 16 random bytes || HMAC-SHA256(key, all before)[:16]. A test may shorten the
@@ -196,19 +212,7 @@ class RelayProxy:
             conn.close()
 
     def solve_upstream(self) -> str:
-        """The real relay's current challenge, solved with hashlib."""
-        conn = http.client.HTTPSConnection("127.0.0.1", self.world.port, context=self.upstream, timeout=60)
-        try:
-            conn.request("GET", "/v1/pow")
-            offer = json.loads(conn.getresponse().read())
-        finally:
-            conn.close()
-        challenge = b64url_decode(offer["challenge"])
-        for n in range(1 << 40):
-            nonce = n.to_bytes(8, "big")
-            if leading_zero_bits(pow_digest(challenge, nonce)) >= offer["bits"]:
-                return f"{offer['challenge']}.{b64url(nonce)}"
-        raise AssertionError("no solution")
+        return solve_relay_pow(self.world.port, self.upstream)
 
     _privacy = None
 

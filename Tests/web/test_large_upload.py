@@ -15,6 +15,7 @@ from selenium.webdriver.common.by import By
 from webtest import browser, browser_name, world  # noqa: F401  (fixtures)
 from webtest import add_preload_script, requests_made, wait_text, wait_visible
 from helpers import compose, confirm_codename, open_page, submit
+from relayproxy import solve_relay_pow
 
 # Two full 4 MiB batches and a partial one.
 SIZE = 9 * (1 << 20) + 12345
@@ -97,14 +98,15 @@ def test_relay_with_no_free_upload_slot_says_it_is_busy_and_offers_a_retry(brows
     # Take every upload slot (max_uploads, 64 by default) before the page asks for one.
     ctx = ssl.create_default_context(cafile=str(world.cert))
 
-    def call(method, path):
-        return urllib.request.urlopen(urllib.request.Request(world.base + path, method=method), context=ctx, timeout=10)
+    def call(method, path, headers=None):
+        request = urllib.request.Request(world.base + path, method=method, headers=headers or {})
+        return urllib.request.urlopen(request, context=ctx, timeout=10)
 
     taken = []
     try:
         while len(taken) <= 64:
             try:
-                with call("POST", "/v1/uploads") as r:
+                with call("POST", "/v1/uploads", {"Seal-PoW": solve_relay_pow(world.port, ctx)}) as r:
                     taken.append(json.load(r)["upload"])
             except urllib.error.HTTPError as e:
                 assert e.code == 503

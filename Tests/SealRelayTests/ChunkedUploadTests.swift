@@ -192,6 +192,44 @@ struct ChunkedUploadTests {
         await relay.stop()
     }
 
+    @Test("an upload that gains less than upload_min_bytes_per_minute in a full minute after its first is deleted")
+    func slowUploadLosesItsSlot() async throws {
+        let relay = try await TestRelay { $0.uploadMinBytesPerMinute = 10_000 }
+        let envelope = try relay.envelope(message: String(repeating: "slow ", count: 10_000))
+        let id = try await create(relay)
+        #expect(try await put(relay, id, offset: 0, envelope.prefix(5000)).status == .ok)
+        #expect(await relay.relay.uploads.expireIdle(now: .now + .seconds(121)) == 1)
+        #expect(incoming(relay).isEmpty)
+        #expect(try await put(relay, id, offset: 5000, envelope[5000...]).status == .notFound)
+        await relay.stop()
+    }
+
+    @Test("an upload that keeps upload_min_bytes_per_minute keeps its slot and completes")
+    func steadyUploadKeepsItsSlot() async throws {
+        let relay = try await TestRelay { $0.uploadMinBytesPerMinute = 10_000 }
+        let envelope = try relay.envelope(message: String(repeating: "steady ", count: 10_000))
+        let id = try await create(relay)
+        #expect(try await put(relay, id, offset: 0, envelope.prefix(20_000)).status == .ok)
+        #expect(await relay.relay.uploads.expireIdle(now: .now + .seconds(121)) == 0)
+        #expect(try await put(relay, id, offset: 20_000, envelope[20_000...]).status == .ok)
+        #expect(try await complete(relay, id).status == .accepted)
+        await relay.stop()
+    }
+
+    @Test("an empty slice is not progress: it does not restart the idle clock")
+    func emptySliceIsNotProgress() async throws {
+        let relay = try await TestRelay { $0.uploadIdleTimeoutSeconds = 10 }
+        let envelope = try relay.envelope()
+        let id = try await create(relay)
+        #expect(try await put(relay, id, offset: 0, envelope.prefix(5000)).status == .ok)
+        let lastProgress = ContinuousClock.now
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await put(relay, id, offset: 5000, []).status == .ok)
+        #expect(await relay.relay.uploads.expireIdle(now: lastProgress + .milliseconds(10_500)) == 1)
+        #expect(try await put(relay, id, offset: 5000, envelope[5000...]).status == .notFound)
+        await relay.stop()
+    }
+
     @Test("at most max_uploads are open at once; the next gets 503 until one ends")
     func concurrentCap() async throws {
         let relay = try await TestRelay { $0.maxUploads = 2 }

@@ -71,11 +71,11 @@ struct MetadataPolicyTests {
                                               "-H", "\(RelayHeader.proofOfWork): \(try await relay.proofOfWork())", "\(relay.base)/v1/reports"])
         #expect(response.contains("202"))
         _ = try await curl(relay, ["\(relay.base)/v1/bundle", "-o", "/dev/null"])
-        let metrics = try await relay.request(.GET, "/metrics", base: "http://127.0.0.1:\(relay.adminPort)")
-        #expect(String(decoding: metrics.body, as: UTF8.self).contains("sealrelay_reports_accepted_total 1"))
+        let metrics = try await relay.publishedMetrics()
+        #expect(metrics.contains("sealrelay_reports_accepted_total 1"))
         await relay.stop()
 
-        let haystacks = Self.everythingKept(by: relay, metrics: metrics.body)
+        let haystacks = Self.everythingKept(by: relay, metrics: Array(metrics.utf8))
         for marker in Self.markers {
             for (i, text) in haystacks.enumerated() {
                 #expect(!text.contains(marker), "\(marker) found in haystack \(i)")
@@ -100,11 +100,11 @@ struct MetadataPolicyTests {
         }
         let done = try await curl(relay, ["-X", "POST", "\(relay.base)/v1/uploads/\(id)/complete"])
         #expect(done.contains("202"))
-        let metrics = try await relay.request(.GET, "/metrics", base: "http://127.0.0.1:\(relay.adminPort)")
-        #expect(String(decoding: metrics.body, as: UTF8.self).contains("sealrelay_reports_accepted_total 1"))
+        let metrics = try await relay.publishedMetrics()
+        #expect(metrics.contains("sealrelay_reports_accepted_total 1"))
         await relay.stop()
 
-        let haystacks = Self.everythingKept(by: relay, metrics: metrics.body)
+        let haystacks = Self.everythingKept(by: relay, metrics: Array(metrics.utf8))
         for marker in Self.markers + [String(id)] {
             for (i, text) in haystacks.enumerated() {
                 #expect(!text.contains(marker), "\(marker) found in haystack \(i)")

@@ -91,7 +91,7 @@ struct ProofOfWorkRelayTests {
         let relay = try await TestRelay { $0.powBits = 5 }
         _ = try await relay.request(.POST, "/v1/reports", body: relay.envelope(), paying: false)
         _ = try await relay.request(.GET, "/v1/pow")
-        let text = String(decoding: try await relay.request(.GET, "/metrics", base: "http://127.0.0.1:\(relay.adminPort)").body, as: UTF8.self)
+        let text = try await relay.publishedMetrics()
         #expect(text.contains("sealrelay_pow_refused_total 1"))
         #expect(text.contains("sealrelay_pow_bits 5"))
         await relay.stop()

@@ -134,6 +134,17 @@ final class TestRelay: @unchecked Sendable {
         return Reply(status: response.status, headers: response.headers, body: Array(collected.readableBytesView))
     }
 
+    /// The admin listener's `/metrics` text as a scraper sees it now.
+    func metricsText() async throws -> String {
+        String(decoding: try await request(.GET, "/metrics", base: "http://127.0.0.1:\(adminPort)").body, as: UTF8.self)
+    }
+
+    /// `/metrics` just after the hourly publication (`MetricsPublisher`) has run.
+    func publishedMetrics() async throws -> String {
+        await MetricsPublisher(metrics: relay.metrics, spool: relay.spool).publish()
+        return try await metricsText()
+    }
+
     /// A `Seal-PoW` header value: the relay's current challenge, solved as a client would.
     func proofOfWork() async throws -> String {
         let offer = try await request(.GET, "/v1/pow")

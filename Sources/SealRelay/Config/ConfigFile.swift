@@ -42,6 +42,7 @@ extension RelayConfig {
             case "max_envelopes": config.maxEnvelopes = try int()
             case "max_uploads": config.maxUploads = try int()
             case "upload_idle_timeout_seconds": config.uploadIdleTimeoutSeconds = try int()
+            case "upload_min_bytes_per_minute": config.uploadMinBytesPerMinute = try int()
             case "pow_bits": config.powBits = try int()
             case "pow_max_bits": config.powMaxBits = try int()
             case "pow_calm_rate": config.powCalmRate = try int()
@@ -98,9 +99,11 @@ extension RelayConfig {
             "max_envelopes = \(maxEnvelopes)",
             "# The submission page uploads in slices (chunked uploads). At most max_uploads are",
             "# open at once (more get 503); one that receives nothing for",
-            "# upload_idle_timeout_seconds is deleted. Each counts against the quotas above.",
+            "# upload_idle_timeout_seconds, or gains fewer than upload_min_bytes_per_minute in a",
+            "# full minute after its first, is deleted. Each counts against the quotas above.",
             "max_uploads = \(maxUploads)",
             "upload_idle_timeout_seconds = \(uploadIdleTimeoutSeconds)",
+            "upload_min_bytes_per_minute = \(uploadMinBytesPerMinute)",
             "# Proof of work asked for each report and each chunked upload (docs/API.md): never",
             "# fewer than pow_bits (each bit doubles a sender's work; 10 is a second or two on a",
             "# cheap phone), one more for each doubling of the writes a minute above pow_calm_rate",

@@ -31,6 +31,9 @@ public struct RelayConfig: Sendable {
     public var maxUploads: Int
     /// A chunked upload that receives nothing for this long is deleted.
     public var uploadIdleTimeoutSeconds: Int
+    /// A chunked upload that gains fewer bytes than this in a full minute after its first is
+    /// deleted: holding a slot costs a trickle of real bytes, not just an early token.
+    public var uploadMinBytesPerMinute: Int
     /// Proof of work asked of anonymous writers (docs/API.md "Proof of work"): the floor and
     /// ceiling of its difficulty in bits, the write rate (a minute) above which it rises,
     /// and how long a challenge stays good.
@@ -52,7 +55,7 @@ public struct RelayConfig: Sendable {
         adminListen: HostPort(host: "127.0.0.1", port: 9443), hostname: "localhost",
         tlsCertificate: "tls/cert.pem", tlsKey: "tls/key.pem", bundle: "bundle.json", organisationFingerprint: nil, credentials: [],
         spool: "spool", maxEnvelopeBytes: 2 << 30, maxSpoolBytes: 20 << 30, maxEnvelopes: 100_000,
-        maxUploads: 64, uploadIdleTimeoutSeconds: 3600,
+        maxUploads: 64, uploadIdleTimeoutSeconds: 3600, uploadMinBytesPerMinute: 65536,
         powBits: 10, powMaxBits: 20, powCalmRate: 30, powLifetimeSeconds: 600,
         expiryDays: 30, expiryJitterDays: 7, signatureWindowSeconds: 120, maxConnections: 1024,
         idleTimeoutSeconds: 60, requestHeadTimeoutSeconds: 20, logLevel: "notice")
@@ -70,8 +73,8 @@ public struct RelayConfig: Sendable {
         guard maxEnvelopeBytes > 0, maxSpoolBytes >= maxEnvelopeBytes, maxEnvelopes > 0 else {
             throw ConfigError("quotas must be positive and max_spool_bytes at least max_envelope_bytes")
         }
-        guard maxUploads > 0, uploadIdleTimeoutSeconds > 0 else {
-            throw ConfigError("max_uploads and upload_idle_timeout_seconds must be positive")
+        guard maxUploads > 0, uploadIdleTimeoutSeconds > 0, uploadMinBytesPerMinute > 0 else {
+            throw ConfigError("max_uploads, upload_idle_timeout_seconds and upload_min_bytes_per_minute must be positive")
         }
         guard (1...30).contains(powBits), (powBits...30).contains(powMaxBits) else {
             throw ConfigError("pow_bits must be between 1 and 30, and pow_max_bits between pow_bits and 30")

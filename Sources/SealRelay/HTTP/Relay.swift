@@ -60,7 +60,8 @@ public struct Relay: Sendable {
             settings: .init(floorBits: config.powBits, maxBits: config.powMaxBits, calmRate: Double(config.powCalmRate),
                             lifetimeSeconds: config.powLifetimeSeconds))
         self.uploads = ChunkedUploads(
-            table: UploadTable(capacity: config.maxUploads, idleTimeout: .seconds(config.uploadIdleTimeoutSeconds)),
+            table: UploadTable(capacity: config.maxUploads, idleTimeout: .seconds(config.uploadIdleTimeoutSeconds),
+                               minimumBytesPerMinute: config.uploadMinBytesPerMinute),
             intake: EnvelopeIntake(spool: spool, threadPool: Self.commitPool),
             delivery: .report(reviewers: Set(bundle.reviewers.map(\.kid))))
     }
@@ -97,7 +98,7 @@ public struct Relay: Sendable {
 
     func adminRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        AdminController(spool: spool, metrics: metrics).addRoutes(to: router.group())
+        AdminController(metrics: metrics).addRoutes(to: router.group())
         return router
     }
 
@@ -121,7 +122,8 @@ public struct Relay: Sendable {
                         configuration: configuration(config.adminListen, connections: 16),
                         onServerRunning: announce(.admin), logger: logger),
             SpoolSweeper(spool: spool, metrics: metrics),
-            UploadSweeper(uploads: uploads, interval: .seconds(min(60, config.uploadIdleTimeoutSeconds))),
+            MetricsPublisher(metrics: metrics, spool: spool),
+            UploadSweeper(uploads: uploads, interval: .seconds(min(15, config.uploadIdleTimeoutSeconds))),
         ]
         if let onion = config.onionListen {
             services.append(Application(router: router, server: PublicListener.builder(tls: nil, headDeadline: headDeadline, configuration: http1),
@@ -141,14 +143,14 @@ struct SpoolSweeper: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let removed = await spool.expire()
             if removed > 0 { metrics.countExpired(removed) }
-            metrics.updateSpool(count: await spool.count, bytes: await spool.bytes)
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
         }
     }
 }
 
 /// Deletes chunked uploads left idle past `upload_idle_timeout_seconds` (a source whose
-/// phone lost its connection for good), checking at least once a minute.
+/// phone lost its connection for good) or falling behind `upload_min_bytes_per_minute` (a
+/// flood holding slots), checking every fifteen seconds.
 struct UploadSweeper: Service {
     let uploads: ChunkedUploads
     let interval: Duration

@@ -1,8 +1,14 @@
+import NIOConcurrencyHelpers
 import Prometheus
 import SealAPI
 
 /// Counts only (SECURITY.md): no label here can tell one source or request from another;
 /// the only label is a rejection reason from a fixed list.
+///
+/// What follows anonymous arrivals (accepted and refused writes, the spool's size) is held
+/// back and published once an hour by `MetricsPublisher`: a Prometheus that scrapes every
+/// fifteen seconds would otherwise date each submission to within fifteen seconds, and a
+/// seized monitoring server would hold that timeline (docs/ARCHITECTURE.md, invariants).
 public struct RelayMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     let accepted: Counter
@@ -17,6 +23,16 @@ public struct RelayMetrics: Sendable {
     let queuedBytes: Gauge
     let powRefused: Counter
     let powBits: Gauge
+    private let held = NIOLockedValueBox(HeldCounts())
+
+    /// Arrival counts since the last publication.
+    struct HeldCounts {
+        var accepted: Int64 = 0
+        var malformed: Int64 = 0
+        var tooLarge: Int64 = 0
+        var full: Int64 = 0
+        var powRefused: Int64 = 0
+    }
 
     public init() {
         let registry = self.registry
@@ -48,24 +64,34 @@ public struct RelayMetrics: Sendable {
     /// (authentication, not found, conflicts) are not counted here.
     func countRefusal(_ code: RelayErrorCode) {
         switch code {
-        case .malformed, .incomplete, .digestMismatch: rejectedMalformed.increment()
-        case .tooLarge: rejectedTooLarge.increment()
-        case .spoolFull, .storageFailed, .tooManyUploads: rejectedFull.increment()
+        case .malformed, .incomplete, .digestMismatch: held.withLockedValue { $0.malformed += 1 }
+        case .tooLarge: held.withLockedValue { $0.tooLarge += 1 }
+        case .spoolFull, .storageFailed, .tooManyUploads: held.withLockedValue { $0.full += 1 }
         default: break
         }
     }
 
-    func countAccepted() { accepted.increment() }
+    func countAccepted() { held.withLockedValue { $0.accepted += 1 } }
     func countDownload() { downloads.increment() }
     func countAcknowledgement() { acknowledgements.increment() }
     func countAuthFailure() { authFailures.increment() }
     func countExpired(_ n: Int) { expired.increment(by: Int64(n)) }
-    func countProofOfWorkRefused() { powRefused.increment() }
+    func countProofOfWorkRefused() { held.withLockedValue { $0.powRefused += 1 } }
     func setProofOfWorkBits(_ bits: Int) { powBits.set(Double(bits)) }
 
-    func updateSpool(count: Int, bytes: Int) {
-        queued.set(Double(count))
-        queuedBytes.set(Double(bytes))
+    /// Makes the held arrival counts and the spool's size visible at once.
+    func publish(spoolCount: Int, spoolBytes: Int) {
+        let counts = held.withLockedValue { counts in
+            defer { counts = HeldCounts() }
+            return counts
+        }
+        accepted.increment(by: counts.accepted)
+        rejectedMalformed.increment(by: counts.malformed)
+        rejectedTooLarge.increment(by: counts.tooLarge)
+        rejectedFull.increment(by: counts.full)
+        powRefused.increment(by: counts.powRefused)
+        queued.set(Double(spoolCount))
+        queuedBytes.set(Double(spoolBytes))
     }
 
     public func render() -> String {

@@ -230,6 +230,22 @@ struct ChunkedUploadTests {
         await relay.stop()
     }
 
+    @Test("when every slot is held, a paid upload takes the place of the slowest one past its first ten seconds")
+    func newcomerDisplacesTheSlowestSlot() async throws {
+        let relay = try await TestRelay { $0.maxUploads = 2 }
+        let envelope = try relay.envelope(message: String(repeating: "fair ", count: 10_000))
+        let slow = try await create(relay)
+        let fast = try await create(relay)
+        #expect(try await put(relay, slow, offset: 0, envelope.prefix(1000)).status == .ok)
+        #expect(try await put(relay, fast, offset: 0, envelope.prefix(30_000)).status == .ok)
+        #expect(try await relay.request(.POST, "/v1/uploads").status == .serviceUnavailable, "both are in their grace")
+        _ = try await relay.relay.uploads.create(now: .now + .seconds(11))
+        #expect(try await put(relay, slow, offset: 1000, envelope[1000...]).status == .notFound)
+        #expect(try await put(relay, fast, offset: 30_000, envelope[30_000...]).status == .ok)
+        #expect(try await complete(relay, fast).status == .accepted)
+        await relay.stop()
+    }
+
     @Test("at most max_uploads are open at once; the next gets 503 until one ends")
     func concurrentCap() async throws {
         let relay = try await TestRelay { $0.maxUploads = 2 }

@@ -21,15 +21,17 @@ struct ChunkedUploads: Sendable {
 
     var spool: Spool { intake.spool }
 
-    func create() async throws -> UploadID {
-        guard await table.hasRoom else { throw UploadRefusal.tooManyUploads }
+    /// Opens an upload, displacing the slowest idle one when every slot is taken.
+    func create(now: ContinuousClock.Instant = .now) async throws -> UploadID {
+        guard await table.hasRoom(now: now) else { throw UploadRefusal.tooManyUploads }
         let reservation = try await intake.reserve()
         let upload = ChunkedUpload(file: nil, reservation: reservation,
                                    validator: EnvelopeValidator(delivery: delivery, maxBytes: spool.quotas.maxEnvelopeBytes))
-        guard let id = await table.insert(upload) else {
+        guard let (id, displaced) = await table.insert(upload, now: now) else {
             await discard(upload)
             throw UploadRefusal.tooManyUploads
         }
+        if let displaced { await discard(displaced) }
         return id
     }
 

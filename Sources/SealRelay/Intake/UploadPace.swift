@@ -6,11 +6,13 @@
 /// idle timeout instead, and the bytes it brings count for the minute in which it ends.
 struct UploadPace: Sendable {
     let minimumPerMinute: Int
+    let created: ContinuousClock.Instant
     private var windowStart: ContinuousClock.Instant
     private var offsetAtWindowStart = 0
 
     init(minimumPerMinute: Int, created: ContinuousClock.Instant) {
         self.minimumPerMinute = minimumPerMinute
+        self.created = created
         self.windowStart = created + .seconds(60)
     }
 

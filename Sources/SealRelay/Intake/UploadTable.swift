@@ -32,17 +32,46 @@ actor UploadTable {
         self.minimumBytesPerMinute = minimumBytesPerMinute
     }
 
-    var count: Int { slots.count }
-    var hasRoom: Bool { slots.count < capacity }
+    /// How long a new upload is safe from being displaced: time to send its first slice.
+    static let displacementGrace: Duration = .seconds(10)
 
-    /// Adds a new upload under a fresh id; nil when the table is full.
-    func insert(_ upload: ChunkedUpload, now: ContinuousClock.Instant = .now) -> UploadID? {
-        guard slots.count < capacity else { return nil }
+    var count: Int { slots.count }
+
+    /// True when a new upload would get a slot: a free one, or one `displace` may take.
+    func hasRoom(now: ContinuousClock.Instant = .now) -> Bool {
+        slots.count < capacity || displaceable(now: now) != nil
+    }
+
+    /// Adds a new upload under a fresh id; nil when every slot is taken and none may be
+    /// displaced. `displaced` is the upload that made room, for the caller to delete.
+    func insert(_ upload: ChunkedUpload, now: ContinuousClock.Instant = .now) -> (id: UploadID, displaced: ChunkedUpload?)? {
+        var displaced: ChunkedUpload?
+        if slots.count >= capacity {
+            guard let victim = displaceable(now: now), case .idle(let old, _) = slots[victim] else { return nil }
+            finish(victim)
+            displaced = old
+        }
         var id = UploadID.random()
         while slots[id] != nil { id = UploadID.random() }
         slots[id] = .idle(upload, since: now)
         paces[id] = UploadPace(minimumPerMinute: minimumBytesPerMinute, created: now)
-        return id
+        return (id, displaced)
+    }
+
+    /// The slowest upload between slices and past its grace (fewest bytes per second since
+    /// it was created), or nil. This is what makes slots fair (docs/API.md "Chunked
+    /// uploads"): whoever holds slots by trickling bytes gives them up to a paying newcomer,
+    /// and keeping one costs as much bandwidth as the genuine uploads it competes with.
+    private func displaceable(now: ContinuousClock.Instant) -> UploadID? {
+        var slowest: (id: UploadID, rate: Double)?
+        for (id, slot) in slots {
+            guard case .idle(let upload, _) = slot, let created = paces[id]?.created else { continue }
+            let age = now - created
+            guard age >= Self.displacementGrace else { continue }
+            let rate = Double(upload.offset) / Double(age.components.seconds + 1)
+            if rate < (slowest?.rate ?? .infinity) { slowest = (id, rate) }
+        }
+        return slowest?.id
     }
 
     /// Takes the upload out if it is idle and, when `offset` is given, ends exactly there.

@@ -4,7 +4,7 @@ BIN := .build/debug
 PYTHON_VENV := .venv
 PY := $(PYTHON_VENV)/bin/python
 
-.PHONY: all deps test-deps bench-deps fuzz build demo demo-offline test bench-crypto bench-relay bench-scrub clean
+.PHONY: all deps test-deps bench-deps fuzz build demo demo-offline test bench-crypto bench-relay bench-scrub bench-abuse clean
 
 all: build
 
@@ -58,6 +58,12 @@ bench-relay: bench-deps
 	$(SWIFT) build -c release --product sealrelayd
 	$(SWIFT) build -c release --product seal
 	bash scripts/bench-relay.sh .build/release/sealrelayd .build/release/seal
+
+# What a flood costs the relay and what proof of work costs a source (Tests/web/bench_abuse.py).
+bench-abuse: test-deps $(PY)
+	$(SWIFT) build -c release --product sealrelayd
+	$(SWIFT) build -c release --product seal
+	SEAL_BIN=$(CURDIR)/.build/release/seal SEALRELAYD_BIN=$(CURDIR)/.build/release/sealrelayd $(PY) Tests/web/bench_abuse.py
 
 clean:
 	rm -rf .build $(PYTHON_VENV)

@@ -1,7 +1,7 @@
-"""The page's proof of work (docs/API.md "Proof of work"), judged by an independent implementation of the
-relay's side in Python (relayproxy.PowGate: hashlib's PBKDF2, the challenge MAC, expiry and
-the spent set) placed in front of the real relay, since the relay does not ask for one yet.
-Today's relay answers 404 to GET /v1/pow; the page must then send no header at all."""
+"""The page's proof of work (docs/API.md "Proof of work"): against the real relay, and judged
+by a second, independent implementation of the relay's side in Python (relayproxy.PowGate:
+hashlib's PBKDF2, the challenge MAC, expiry and the spent set) placed in front of it, which
+can also play an older relay that answers 404 to GET /v1/pow (the page then sends no header)."""
 import os
 import re
 import time
@@ -13,7 +13,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from helpers import compose, confirm_codename, open_page, submit, wait_sent
 from relayproxy import PowGate, RelayProxy, b64url, b64url_decode, leading_zero_bits, pow_digest, pow_relay
 from webtest import browser, browser_name, world  # noqa: F401  (fixtures)
-from webtest import load_module, make_driver, wait_text, wait_visible
+from webtest import World, load_module, make_driver, wait_text, wait_visible
 
 
 @pytest.fixture(scope="module")
@@ -198,3 +198,20 @@ def test_while_the_page_waits_it_shows_progress_and_an_honest_estimate(browser, 
     # Clearing the page stops the work.
     driver.find_element(By.ID, "btn-clear").click()
     wait_visible(driver, "step-start")
+
+
+@pytest.fixture(scope="module")
+def hard_world(tmp_path_factory):
+    w = World(tmp_path_factory.mktemp("pow14"), pow_bits=14)
+    yield w
+    w.stop()
+
+
+def test_the_page_submits_to_a_relay_that_asks_for_14_bits(browser_name, hard_world):
+    driver = make_driver(hard_world, browser=browser_name)
+    try:
+        submit(driver, hard_world, "fourteen bits")
+    finally:
+        driver.quit()
+    opened = hard_world.fetch_and_open("pow14")
+    assert [r for r in opened.glob("thread-*/report-*") if (r / "message.txt").read_text() == "fourteen bits"]

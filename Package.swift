@@ -19,6 +19,9 @@ let package = Package(
         .library(name: "SealCore", targets: ["SealCore"]),
         .library(name: "SealAPI", targets: ["SealAPI"]),
         .library(name: "SealScrub", targets: ["SealScrub"]),
+        // The daemon as a library, for the fuzz harnesses in Fuzz/ (the name differs from
+        // the package's so SwiftPM does not confuse the two).
+        .library(name: "SealRelayLibrary", targets: ["SealRelay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),

@@ -8,7 +8,8 @@ import PackageDescription
 /// One executable per target: libFuzzer wants one entry point per binary. Each is a few
 /// lines calling into FuzzTargets, where the harnesses live.
 let names = [
-    "EnvelopeHead", "Bundle", "KeyFile", "RequestSignature", "PoWToken",
+    "EnvelopeHead", "Validator", "UploadTable", "RelayConfig", "ReportContainer", "Bundle", "KeyFile", "RequestSignature",
+    "PoWToken",
     "ScrubJPEG", "ScrubPNG", "ScrubWebP", "ScrubHEIF", "ScrubMP4", "ScrubMP3", "ScrubFLAC", "ScrubOgg",
     "ScrubPDF", "ScrubOffice",
 ]
@@ -26,6 +27,7 @@ let package = Package(
                 .product(name: "SealCore", package: "SealRelay"),
                 .product(name: "SealAPI", package: "SealRelay"),
                 .product(name: "SealScrub", package: "SealRelay"),
+                .product(name: "SealRelayLibrary", package: "SealRelay"),
             ]
         ),
     ] + names.map { .executableTarget(name: "Fuzz\($0)", dependencies: ["FuzzTargets"], path: "Sources/Entry/\($0)") },

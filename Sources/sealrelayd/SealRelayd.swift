@@ -18,7 +18,7 @@ struct SealRelayd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sealrelayd",
         abstract: "The SealRelay relay: accepts encrypted reports, keeps nothing about senders.",
-        subcommands: [Init.self, Run.self, Demo.self])
+        subcommands: [Init.self, Run.self, Demo.self, Page.self])
 
     static func main() async {
         await runAndExit(name: "sealrelayd")

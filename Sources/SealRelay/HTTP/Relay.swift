@@ -79,6 +79,7 @@ public struct Relay: Sendable {
     func publicRouter() throws -> Router<RelayRequestContext> {
         let router = Router(context: RelayRequestContext.self)
         router.add(middleware: PrivacyHeaders())
+        router.add(middleware: OfflinePageAccess())
         web?.addRoutes(to: router.group())
         let intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool)
         let fileIO = FileIO()

@@ -4,6 +4,7 @@
 // bytes with HKDF. The word lists are SealCore's own files, served by the relay.
 
 import { SealError, hkdf, sha256, b64url, importX25519Private, randomBytes, concat } from './crypto.js';
+import { OFFLINE } from './offline.js';
 
 export const LANGUAGES = { en: 'english', ko: 'korean', zh: 'chinese_simplified' };
 const FILES = ['english', 'korean', 'chinese_simplified', 'chinese_traditional'];
@@ -14,9 +15,15 @@ const lists = {};
  * circuit the others. */
 export async function loadWordlists(files = FILES) {
   await Promise.all(files.filter((f) => !lists[f]).map(async (f) => {
-    const r = await fetch(`/wordlists/${f}.txt`, { credentials: 'omit', cache: 'no-store' });
-    if (!r.ok) throw new SealError('wordlistMissing');
-    const words = (await r.text()).split('\n').filter((w) => w.length);
+    let text;
+    if (OFFLINE) {
+      text = OFFLINE.wordlists[f] || '';
+    } else {
+      const r = await fetch(`/wordlists/${f}.txt`, { credentials: 'omit', cache: 'no-store' });
+      if (!r.ok) throw new SealError('wordlistMissing');
+      text = await r.text();
+    }
+    const words = text.split('\n').filter((w) => w.length);
     if (words.length !== 2048) throw new SealError('wordlistMissing');
     lists[f] = words;
   }));

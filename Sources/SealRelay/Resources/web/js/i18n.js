@@ -1,6 +1,8 @@
 // Every string the page shows lives in i18n/LANG.json; HTML carries only keys
 // (data-i18n="..."), and code refers to strings by key.
 
+import { OFFLINE } from './offline.js';
+
 export const SUPPORTED = ['ko', 'zh', 'en'];
 const HTML_LANG = { ko: 'ko', zh: 'zh-Hans', en: 'en' };
 const tables = {};
@@ -17,6 +19,7 @@ export function preferredLanguage() {
 }
 
 export async function load(lang) {
+  if (!tables[lang] && OFFLINE) tables[lang] = OFFLINE.i18n[lang];
   if (!tables[lang]) {
     const r = await fetch(`/i18n/${lang}.json`, { credentials: 'omit', cache: 'no-store' });
     if (!r.ok) throw new Error('i18n');

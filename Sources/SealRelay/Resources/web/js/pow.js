@@ -8,6 +8,7 @@
 
 import { SealError, fromB64url, b64url } from './crypto.js';
 import { isSolution, search } from './pow-worker.js';
+import { api, powWorkerURL } from './offline.js';
 
 /** Beyond this the expected work is hours on a phone: a relay asking for it is refused. */
 export const MAX_BITS = 30;
@@ -31,7 +32,7 @@ export function parseChallenge(a, now = performance.now()) {
 async function fetchChallenge() {
   let answer;
   try {
-    const r = await fetch('/v1/pow', { credentials: 'omit', cache: 'no-store', redirect: 'error', referrerPolicy: 'no-referrer' });
+    const r = await fetch(api('/v1/pow'), { credentials: 'omit', cache: 'no-store', redirect: 'error', referrerPolicy: 'no-referrer' });
     if (r.status !== 200) return null;
     answer = await r.json();
   } catch (_) {
@@ -73,7 +74,7 @@ export function solve({ challenge, bits }, onProgress = () => {}, { workers: wan
     };
     try {
       for (let lane = 0; lane < count; lane++) {
-        const w = new Worker('/js/pow-worker.js', { type: 'module' });
+        const w = new Worker(powWorkerURL(), { type: 'module' });
         workers.push(w);
         w.onmessage = ({ data }) => {
           counts[lane] = data.attempts;

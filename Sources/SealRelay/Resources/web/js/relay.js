@@ -1,11 +1,14 @@
-// Talking to the relay that served this page: same origin only, no credentials, no cache.
+// Talking to the relay that served this page (or, for the offline page, the relay it names):
+// no credentials, no cache.
 
-import { SealError, b64url } from './crypto.js';
+import { SealError, b64url, fromB64url } from './crypto.js';
+import { OFFLINE, api } from './offline.js';
 import { StreamHash } from './sha256.js';
 
 const opts = { credentials: 'omit', cache: 'no-store', redirect: 'error', referrerPolicy: 'no-referrer' };
 
 export async function fetchBundle() {
+  if (OFFLINE) return fromB64url(OFFLINE.bundle);
   let r;
   try { r = await fetch('/v1/bundle', opts); } catch (_) { throw new SealError('network'); }
   if (!r.ok) throw new SealError('network');
@@ -40,7 +43,7 @@ function refusal(answer) {
 function xhr(method, path, body, headers, onProgress) {
   return new Promise((resolve, reject) => {
     const x = new XMLHttpRequest();
-    x.open(method, path);
+    x.open(method, api(path));
     x.withCredentials = false;
     for (const [k, v] of Object.entries(headers)) x.setRequestHeader(k, v);
     if (onProgress) x.upload.onprogress = (e) => onProgress(e.loaded);
@@ -189,7 +192,7 @@ export class ChunkedUpload {
 
 export async function listMailbox(secret) {
   let r;
-  try { r = await fetch('/v1/mailbox', { ...opts, headers: { 'Mailbox-Secret': secret } }); } catch (_) { throw new SealError('network'); }
+  try { r = await fetch(api('/v1/mailbox'), { ...opts, headers: { 'Mailbox-Secret': secret } }); } catch (_) { throw new SealError('network'); }
   if (!r.ok) throw new SealError('network');
   const body = await r.json();
   return Array.isArray(body.replies) ? body.replies : [];
@@ -198,7 +201,7 @@ export async function listMailbox(secret) {
 export async function fetchReply(secret, id) {
   if (!/^[A-Za-z0-9_-]{22}$/.test(id)) throw new SealError('network');
   let r;
-  try { r = await fetch(`/v1/mailbox/${id}`, { ...opts, headers: { 'Mailbox-Secret': secret } }); } catch (_) { throw new SealError('network'); }
+  try { r = await fetch(api(`/v1/mailbox/${id}`), { ...opts, headers: { 'Mailbox-Secret': secret } }); } catch (_) { throw new SealError('network'); }
   if (!r.ok) throw new SealError('network');
   return new Uint8Array(await r.arrayBuffer());
 }

@@ -1,0 +1,3 @@
+import FuzzTargets
+
+FuzzDriver.run { FuzzTargets.relayConfig($0) }

@@ -1,0 +1,3 @@
+import FuzzTargets
+
+FuzzDriver.run { FuzzTargets.validator($0) }

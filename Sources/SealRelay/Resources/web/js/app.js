@@ -5,10 +5,8 @@ import * as i18n from './i18n.js';
 import { say, t } from './i18n.js';
 import { hasX25519, b64url, openEnvelope, SealError } from './crypto.js';
 import { verifyBundle, digitGroups } from './bundle.js';
-import { Codename, loadWordlists, LANGUAGES } from './codename.js';
-import { scrub, sniff, ScrubError } from './scrub.js';
-import { sealReport, parseReport } from './report.js';
 import * as relay from './relay.js';
+import { OFFLINE } from './offline.js';
 import { fromHex } from './crypto.js';
 
 const $ = (id) => document.getElementById(id);
@@ -25,6 +23,21 @@ const state = {
 // loads only then: a visit that only reads answers never needs it.
 let pow = null;
 let powLoading = null;
+// Modules load when first needed, not with the page: scrub.js (15 KB) when a file is
+// chosen, codename.js with the codename, report.js (with sha256.js) when sending or reading
+// replies. Every kilobyte counts on a slow Tor circuit or a cheap phone, and a visit stays
+// under 100 KB (README "The submission page").
+const later = (load) => { let p = null; return () => (p = p || load().catch((e) => { p = null; throw e; })); };
+const codenames = later(() => import('./codename.js'));
+const reports = later(() => import('./report.js'));
+let scrubbing = null;
+let ScrubError = null;
+function scrubModule() {
+  scrubbing = scrubbing || import('./scrub.js').then((m) => { ScrubError = m.ScrubError; return m; },
+    (e) => { scrubbing = null; throw e; });
+  return scrubbing;
+}
+
 function proofOfWork() {
   powLoading = powLoading || import('./pow.js').then((m) => { pow = new m.ProofOfWork(); return pow; },
     (e) => { powLoading = null; throw e; });
@@ -45,7 +58,7 @@ function alertError(key, params) {
 }
 
 function errorKey(e, prefix) {
-  const code = e instanceof SealError || e instanceof ScrubError ? e.code : 'unexpected';
+  const code = e instanceof SealError || (ScrubError && e instanceof ScrubError) ? e.code : 'unexpected';
   const key = `${prefix}.${code}`;
   return t(key) === key ? `${prefix}.unexpected` : key;
 }
@@ -102,6 +115,7 @@ async function prepareFile(file) {
   const entry = { file, name: file.name.split(/[/\\]/).pop() || 'file', type: file.type || 'application/octet-stream',
     blob: file, removed: [], refused: null, unscrubbed: false };
   const head = new Uint8Array(await file.slice(0, 16).arrayBuffer());
+  const { scrub, sniff } = await scrubModule();
   if (!sniff(head)) {
     entry.refused = 'notImage';
     return entry;
@@ -164,11 +178,12 @@ function onCompose(ev) {
 
 async function showCodename() {
   try {
+    const { loadWordlists, LANGUAGES } = await codenames();
     await loadWordlists([LANGUAGES[i18n.language()]]);
   } catch (_) {
     return alertError('codename.error.wordlists');
   }
-  if (!state.codename) state.codename = await Codename.generate();
+  if (!state.codename) state.codename = await (await codenames()).Codename.generate();
   const a = Math.floor(crypto.getRandomValues(new Uint32Array(1))[0] / 2 ** 32 * 12);
   let b = Math.floor(crypto.getRandomValues(new Uint32Array(1))[0] / 2 ** 32 * 11);
   if (b >= a) b += 1;
@@ -243,6 +258,7 @@ async function send() {
     work.onProgress(null);
     $('pow-box').hidden = true;
     say($('sending-status'), 'sending.encrypting_status');
+    const { sealReport } = await reports();
     await sealReport({
       message: $('message').value,
       files: state.files,
@@ -286,7 +302,7 @@ async function send() {
 async function onEnter(ev) {
   ev.preventDefault();
   try {
-    state.codename = await Codename.parse($('codename-input').value);
+    state.codename = await (await codenames()).Codename.parse($('codename-input').value);
   } catch (e) {
     const params = { count: e.count, position: e.position };
     if (e.code === 'unknownWord' && e.suggestions && e.suggestions.length) {
@@ -317,7 +333,7 @@ async function openMailbox() {
       try {
         const data = await relay.fetchReply(secrets.mailboxSecret, r.id);
         const { plaintext } = await openEnvelope(secrets.replyKey, data);
-        const { manifest, files } = await parseReport(plaintext);
+        const { manifest, files } = await (await reports()).parseReport(plaintext);
         if (manifest.kind !== 'reply') throw new SealError('malformedReport');
         list.append(renderReply(manifest, files));
         shown += 1;
@@ -385,11 +401,12 @@ async function main() {
   $('lang-select').value = lang;
   $('app').hidden = false;
   $('btn-clear').addEventListener('click', clearPage);
-  $('sends-host').textContent = location.host;
+  $('sends-host').textContent = OFFLINE ? new URL(OFFLINE.relay).host : location.host;
   $('lang-select').addEventListener('change', async (e) => {
     await i18n.setLanguage(e.target.value);
     if (state.step === 'codename') {
       try {
+        const { loadWordlists, LANGUAGES } = await codenames();
         await loadWordlists([LANGUAGES[e.target.value]]);
       } catch (_) {
         alertError('codename.error.wordlists');

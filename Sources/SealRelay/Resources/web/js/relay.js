@@ -3,7 +3,6 @@
 
 import { SealError, b64url, fromB64url } from './crypto.js';
 import { OFFLINE, api } from './offline.js';
-import { StreamHash } from './sha256.js';
 
 const opts = { credentials: 'omit', cache: 'no-store', redirect: 'error', referrerPolicy: 'no-referrer' };
 
@@ -94,10 +93,13 @@ export class ChunkedUpload {
     if (r.status !== 201 || typeof r.body.upload !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(r.body.upload)) {
       throw refusal(r);
     }
-    return new ChunkedUpload(r.body.upload, onProgress);
+    // sha256.js loads with the first upload, not with the page (app.js explains why).
+    const { StreamHash } = await import('./sha256.js');
+    return new ChunkedUpload(r.body.upload, onProgress, StreamHash);
   }
 
-  constructor(id, onProgress) {
+  constructor(id, onProgress, StreamHash) {
+    this.StreamHash = StreamHash;
     this.path = `/v1/uploads/${id}`;
     this.onProgress = onProgress || (() => {});
     // One buffer, reused for every batch. Not a Blob: a Blob's bytes go to the browser
@@ -114,7 +116,7 @@ export class ChunkedUpload {
 
   begin(size) {
     this.size = size;
-    this.hash = new StreamHash(size);
+    this.hash = new this.StreamHash(size);
   }
 
   async write(bytes) {

@@ -53,6 +53,7 @@ struct FingerprintCommand: ParsableCommand {
         print("bundle id:   \(bundle.id)")
         print("counter:     \(bundle.counter), valid \(UntrustedText.line(bundle.notBefore)) to \(UntrustedText.line(bundle.notAfter))")
         for r in bundle.reviewers { print("reviewer:    \(UntrustedText.line(r.name)) kid \(r.kid.base64URL)") }
+        for e in bundle.epochs { print("epoch:       \(UntrustedText.line(e.reviewer)) \(e.epoch) kid \(e.kid.base64URL)") }
         for u in bundle.relays { print("relay:       \(UntrustedText.line(u))") }
     }
 }

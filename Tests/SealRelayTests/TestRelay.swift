@@ -18,6 +18,8 @@ final class TestRelay: @unchecked Sendable {
     let org: SigningKey
     let reviewers: [ReviewerIdentity]
     let credentials: [SigningKey]
+    /// With `epochs: true`, each reviewer's key for the current month, in the (v2) bundle.
+    let epochKeys: [ReviewerIdentity]
     var relay: Relay!
     var tlsPort = 0
     var adminPort = 0
@@ -27,14 +29,17 @@ final class TestRelay: @unchecked Sendable {
     private var group: ServiceGroup?
     private var task: Task<Void, any Error>?
 
-    init(configure: (inout RelayConfig) -> Void = { _ in }) async throws {
+    init(epochs: Bool = false, configure: (inout RelayConfig) -> Void = { _ in }) async throws {
         dir = NSTemporaryDirectory() + "sealrelay-test-" + UUID().uuidString
         try FileSystem.makePrivateDirectory(dir)
         org = try SigningKey.generate(.organisation)
         reviewers = try ["alice", "bob"].map { try ReviewerIdentity.generate(name: $0) }
         credentials = try ["alice", "bob"].map { try SigningKey.generate(.fetchCredential(name: $0)) }
+        epochKeys = epochs ? try ["alice", "bob"].map { try ReviewerIdentity.generate(name: $0) } : []
+        let month = EpochMonth.containing(Date())
         let bundle = try RecipientBundle.sign(organisation: org, reviewers: reviewers.map(\.publicKey),
-                                              relays: ["https://127.0.0.1"], counter: 1, validDays: 10)
+                                              relays: ["https://127.0.0.1"], counter: 1, validDays: 10,
+                                              epochs: epochKeys.map { EpochPublicKey(epoch: month, key: $0.publicKey) })
         try AtomicFile.write(bundle, to: "\(dir)/bundle.json")
         var credentialPaths: [String] = []
         for c in credentials {

@@ -62,7 +62,7 @@ public struct Relay: Sendable {
         self.uploads = ChunkedUploads(
             table: UploadTable(capacity: config.maxUploads, idleTimeout: .seconds(config.uploadIdleTimeoutSeconds)),
             intake: EnvelopeIntake(spool: spool, threadPool: Self.commitPool),
-            delivery: .report(reviewers: Set(bundle.reviewers.map(\.kid))))
+            delivery: .report(reviewers: bundle.recipientKids))
     }
 
     /// fsync blocks its thread for as long as the disk takes; commits get their own pool,

@@ -209,6 +209,17 @@ final class EpochTests {
         #expect(try seal.read("keys/alice.epochs.seckey") == before)
     }
 
+    @Test func retireWithTheWrongPassphraseRetiresNothing() throws {
+        try seal.write("pass.txt", "correct horse battery staple\n")
+        try seal.write("wrong.txt", "incorrect horse\n")
+        try world(start: -1, months: 2, passphraseFile: "pass.txt")
+        let before = try seal.read("keys/alice.epochs.seckey")
+        let result = try seal.run("epoch", "retire", "--epochs", "keys/alice.epochs.seckey", "--passphrase-file", "wrong.txt",
+                                  "--before", Month.fromNow(0))
+        expectUserError(result, mentioning: ["nothing was retired"])
+        #expect(try seal.read("keys/alice.epochs.seckey") == before)
+    }
+
     @Test func retireKilledAtAnyMomentLeavesTheOldFileOrTheNewOneNeverAHalfFile() throws {
         try seal.makeReviewer("alice")
         try seal.makeEpochs("alice", start: Month.fromNow(-24), months: 24)

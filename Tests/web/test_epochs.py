@@ -49,3 +49,20 @@ def test_page_seals_to_this_months_epoch_and_seal_open_names_it(page, world, tmp
     assert f"with epoch {month}" in opened.stdout
     [message] = list((tmp_path / "opened").glob("thread-*/report-*/message.txt"))
     assert message.read_text() == "sealed to an epoch in the browser"
+
+
+def test_page_falls_back_to_the_newest_earlier_epoch_and_marks_it_stale(page, world, tmp_path):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    index = now.year * 12 + now.month - 1
+    months = [f"{(index - k) // 12:04d}-{(index - k) % 12 + 1:02d}" for k in (3, 2)]
+    world.seal("epoch", "new", "--key", "rev/alice.seckey", "--months", "2", "--start", months[0],
+               "--out", tmp_path, "--no-passphrase")
+    world.seal("org", "bundle", "--org-key", "org/org.seckey", "--reviewer", "rev/alice.pub",
+               "--epochs", tmp_path / "alice.epochs.pub", "--relay-url", "https://127.0.0.1", "--out", tmp_path / "v2.json")
+    out = load_module(page, world, """
+      const [text, fp] = args;
+      const b = await B.verifyBundle(new TextEncoder().encode(text), fp);
+      return b.reviewers.map((r) => ({ epoch: r.epoch, stale: r.stale, kid: C.b64url(r.kid) }));
+    """, (tmp_path / "v2.json").read_text(), world.fingerprint)
+    newest = json.loads((tmp_path / "alice.epochs.pub").read_text())["epochs"][1]
+    assert out == [{"epoch": months[1], "stale": True, "kid": newest["kid"]}]

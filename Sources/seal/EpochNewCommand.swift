@@ -75,6 +75,8 @@ struct EpochNew: ParsableCommand {
         try AtomicFile.write(publicFile.encoded(), to: files.publicPath, replaceExisting: true)
         print("wrote \(files.secretPath) (keep it on the air-gapped machine) and \(files.publicPath)")
         for e in made { print("epoch \(e.epoch) kid \(e.kid.base64URL)") }
-        print("give \(files.publicPath) to the organisation to sign into the next bundle")
+        print("give \(files.publicPath) to the organisation to sign into the next bundle, and read it this fingerprint:")
+        print("fingerprint: \(publicFile.fingerprint.digitGroups)")
+        print("hex:         \(publicFile.fingerprint.hex)")
     }
 }

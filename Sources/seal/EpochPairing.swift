@@ -16,6 +16,8 @@ enum EpochPairing {
                 throw CLIError("\(path): a second --epochs file for \"\(name)\"; give one file per reviewer")
             }
             if file.epochs.isEmpty { Terminal.warn("\(path) lists no epochs; \(name) gets identity keys only") }
+            // Compared aloud with the one `seal epoch new` showed the reviewer.
+            print("epochs of \(name): \(file.epochs.count) month(s), fingerprint \(file.fingerprint.digitGroups)")
             epochs += file.epochs
         }
         return epochs

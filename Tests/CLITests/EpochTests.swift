@@ -54,6 +54,18 @@ final class EpochTests {
         #expect(months == ["2031-11", "2031-12", "2032-01", "2032-02"])
     }
 
+    @Test func epochNewShowsTheFingerprintTheOrganisationWillCompare() throws {
+        let org = try seal.makeOrg()
+        try seal.makeReviewer("alice")
+        let made = try seal.makeEpochs("alice", start: "2031-11", months: 2)
+        let hex = try seal.hexFingerprint(of: "keys/alice.epochs.pub")
+        #expect(made.stdout.contains("hex:         \(hex)"), "\(made)")
+        let signed = try seal.ok("org", "bundle", "--org-key", org.secretKey, "--relay-url", "https://127.0.0.1:8443",
+                                 "--reviewer", "keys/alice.pub", "--epochs", "keys/alice.epochs.pub", "--out", "bundle.json")
+        let digits = try #require(made.stdoutLines.first { $0.hasPrefix("fingerprint: ") }).dropFirst("fingerprint: ".count)
+        #expect(signed.stdout.contains("fingerprint \(digits)"), "\(signed)")
+    }
+
     @Test func epochNewRefusesAMonthTheFileAlreadyHas() throws {
         try seal.makeReviewer("alice")
         try seal.makeEpochs("alice", start: "2031-11", months: 2)

@@ -2,6 +2,7 @@
 both ways, plus the committed vectors (docs/FORMAT.md, "Epoch keys", "Bundle v2", §6).
 
 Needs SEAL_BIN pointing at the built `seal` binary."""
+import hashlib
 import json
 import os
 import subprocess
@@ -100,3 +101,12 @@ def test_committed_vectors_verify_and_open_in_python():
     assert month == v["envelope"]["epoch"]
     _, container = sealpy.open_bytes(identity, envelope)
     assert container.manifest["message"] == v["envelope"]["message"]
+
+
+def test_epochs_fingerprint_is_the_sha256_the_format_defines(world):
+    d, _ = world
+    pub = json.loads((d / "rev" / "alice.epochs.pub").read_text())
+    material = b"".join(e["epoch"].encode() + b64url_decode(e["x25519"], 32) + b64url_decode(e["xwing"], 1216)
+                        for e in sorted(pub["epochs"], key=lambda e: e["epoch"]))
+    shown = seal("fingerprint", "rev/alice.epochs.pub", cwd=d).stdout
+    assert f"hex:         {hashlib.sha256(material).hexdigest()}" in shown

@@ -18,6 +18,13 @@ public struct EpochPublicFile: Sendable, Equatable {
         self.epochs = try EpochPublicKey.checked(epochs)
     }
 
+    /// What the reviewer and the organisation compare aloud before the epochs are signed:
+    /// the file is not signed by the reviewer, so this comparison is what binds it to them
+    /// (docs/FORMAT.md §7.1). Covers every month and both halves of every key.
+    public var fingerprint: Fingerprint {
+        Fingerprint(of: epochs.flatMap { Array($0.epoch.description.utf8) + $0.key.x25519 + $0.key.xwing })
+    }
+
     public func encoded() throws -> [UInt8] {
         let object: [String: Any] = ["type": Self.type, "v": 1, "name": name, "epochs": epochs.map(\.jsonFields)]
         return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) + [0x0A]

@@ -23,6 +23,11 @@ struct FingerprintCommand: ParsableCommand {
         case "sealrelay-org-secret", "sealrelay-fetch-secret":
             let key = try SigningKey.read(path: file, organisation: type == "sealrelay-org-secret", passphrase: passphrase.provider())
             show(key.fingerprint, label: type == "sealrelay-org-secret" ? "organisation" : "fetch credential")
+        case EpochPublicFile.type:
+            let epochs = try EpochPublicFile.read(path: file)
+            print("epochs of:   \(UntrustedText.line(epochs.name))")
+            for e in epochs.epochs { print("epoch:       \(e.epoch) kid \(e.kid.base64URL)") }
+            show(epochs.fingerprint, label: nil)
         case RecipientBundle.type:
             try showBundle(bytes)
         default:
@@ -53,6 +58,7 @@ struct FingerprintCommand: ParsableCommand {
         print("bundle id:   \(bundle.id)")
         print("counter:     \(bundle.counter), valid \(UntrustedText.line(bundle.notBefore)) to \(UntrustedText.line(bundle.notAfter))")
         for r in bundle.reviewers { print("reviewer:    \(UntrustedText.line(r.name)) kid \(r.kid.base64URL)") }
+        for e in bundle.epochs { print("epoch:       \(UntrustedText.line(e.reviewer)) \(e.epoch) kid \(e.kid.base64URL)") }
         for u in bundle.relays { print("relay:       \(UntrustedText.line(u))") }
     }
 }

@@ -10,6 +10,7 @@ struct Open: ParsableCommand {
     @Option(help: "Your decryption identity (NAME.seckey).") var key: String
     @OptionGroup var passphrase: ExistingPassphraseOptions
     @Option(help: "Folder to write the opened reports into.") var out: String
+    @Option(help: "Your epoch keys (NAME.epochs.seckey), for reports sealed to them.") var epochs: String?
     @Argument(help: "An envelope (.seal) or a folder of them.") var input: String
 
     func run() throws {
@@ -22,14 +23,21 @@ struct Open: ParsableCommand {
         } else {
             envelopes = [input]
         }
+        let keys = try OpeningKeys(identity: identity, epochsPath: epochs, envelopes: envelopes,
+                                   passphrase: passphrase.provider())
         var failures = 0
         var threads = Set<String>()
         for path in envelopes {
+            if let refusal = keys.refusal(for: path) {
+                failures += 1
+                Terminal.error("\(path): \(refusal)")
+                continue
+            }
             do {
-                let opened = try ReportOpener.open(envelope: path, key: identity, into: out,
+                let opened = try ReportOpener.open(envelope: path, key: keys.keyring, into: out,
                                                    progress: Terminal.progress("opening \(path)"))
                 let what = opened.alreadyOpened ? "already opened in" : "opened into"
-                print("\(path): \(opened.manifest.kind.rawValue) \(what) \(opened.folder) (\(opened.manifest.files.count) attachment(s))")
+                print("\(path): \(opened.manifest.kind.rawValue) \(what) \(opened.folder) (\(opened.manifest.files.count) attachment(s))\(keys.opener(for: path))")
                 AttachmentCheck.run(opened, envelope: path)
                 threads.insert((opened.folder as NSString).deletingLastPathComponent)
             } catch {

@@ -9,6 +9,8 @@ struct OrgBundle: ParsableCommand {
     @OptionGroup var passphrase: ExistingPassphraseOptions
     @Option(name: .customLong("reviewer"), help: "A reviewer's .pub file (repeat for each reviewer).")
     var reviewers: [String] = []
+    @Option(name: .customLong("epochs"), help: "A reviewer's .epochs.pub file, paired with the --reviewer of the same name (makes a v2 bundle).")
+    var epochFiles: [String] = []
     @Option(name: .customLong("relay-url"), help: "A relay URL sources may submit to (repeatable).")
     var relayURLs: [String] = []
     @Option(help: "Days the bundle stays valid.") var validDays = 90
@@ -26,8 +28,9 @@ struct OrgBundle: ParsableCommand {
         let key = try SigningKey.read(path: orgKey, organisation: true, passphrase: passphrase.provider())
         let keys = try reviewers.map { try ReviewerPublicKey.read(path: $0) }
         let counter = self.counter ?? Int(Date().timeIntervalSince1970)
+        let epochs = try EpochPairing.pair(epochFiles, with: keys)
         let bytes = try RecipientBundle.sign(organisation: key, reviewers: keys, relays: relayURLs,
-                                             counter: counter, validDays: validDays)
+                                             counter: counter, validDays: validDays, epochs: epochs)
         try AtomicFile.write(bytes, to: out, replaceExisting: true)
         print("wrote \(out): \(keys.count) reviewer(s), counter \(counter), valid \(validDays) days")
         print("organisation fingerprint: \(key.fingerprint.hex)")

@@ -79,7 +79,9 @@ enum ReportSealer {
         let output = try AtomicFile(path: out)
         let progress = Terminal.progress("encrypting")
         let length = writer.length
-        try writer.seal(to: bundle.reviewers.map(EnvelopeRecipient.init(reviewer:)), suite: .xwing, bundleID: bundle.id,
+        let recipients = SealingRecipients(bundle: bundle, month: EpochMonth.containing(Date()))
+        for notice in recipients.notices { Terminal.note("notice: \(notice)") }
+        try writer.seal(to: recipients.keys.map(EnvelopeRecipient.init(reviewer:)), suite: .xwing, bundleID: bundle.id,
                         into: output, progress: progress.map { p in { p($0, length) } })
         try output.commit()
         return (try? InputFile(path: out).size()) ?? 0

@@ -16,7 +16,7 @@ struct Seal: AsyncParsableCommand {
         commandName: "seal",
         abstract: "Encrypt, open and manage SealRelay reports and keys.",
         subcommands: [
-            Keygen.self, Credential.self, FingerprintCommand.self, Org.self, Encrypt.self, Submit.self,
+            Keygen.self, EpochCommand.self, Credential.self, FingerprintCommand.self, Org.self, Encrypt.self, Submit.self,
             Check.self, Fetch.self, Open.self, ReplyCommand.self, PushReplies.self, CodenameCommand.self, Scrub.self,
         ]
     )

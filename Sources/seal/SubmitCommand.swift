@@ -90,7 +90,7 @@ struct Submit: AsyncParsableCommand {
             let bundle = try await client.verifiedBundle(pinned: pinned)
             // ... and addressed to the relay's current bundle before any is sent: a relay
             // only accepts envelopes for its reviewers, and a half-sent batch is confusing.
-            let kids = Set(bundle.reviewers.map(\.kid))
+            let kids = bundle.recipientKids
             for (path, head) in heads {
                 guard head.header.bundle == bundle.id else {
                     throw CLIError("\(path) was made for bundle \(head.header.bundle.prefix(16))..., not the relay's current bundle \(bundle.id.prefix(16))...: encrypt it again with the current bundle; nothing was sent")

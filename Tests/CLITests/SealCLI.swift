@@ -106,6 +106,16 @@ struct SealCLI {
 
     // MARK: running
 
+    /// The environment of every run: this test's own state directory and home.
+    var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["SEAL_STATE_DIR"] = state.path
+        environment["HOME"] = root.appendingPathComponent("home").path
+        environment["XDG_STATE_HOME"] = nil
+        environment["SEAL_BIN"] = nil
+        return environment
+    }
+
     /// Runs `seal ARGUMENTS` in `work` and returns what happened, whatever the exit status.
     @discardableResult
     func run(_ arguments: [String]) throws -> RunResult {
@@ -123,17 +133,11 @@ struct SealCLI {
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
 
-        var environment = ProcessInfo.processInfo.environment
-        environment["SEAL_STATE_DIR"] = state.path
-        environment["HOME"] = root.appendingPathComponent("home").path
-        environment["XDG_STATE_HOME"] = nil
-        environment["SEAL_BIN"] = nil
-
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         process.currentDirectoryURL = work
-        process.environment = environment
+        process.environment = self.environment
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = out
         process.standardError = err

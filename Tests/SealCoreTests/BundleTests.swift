@@ -84,8 +84,8 @@ final class BundleTests {
     @Test("a bundle of an unknown version is refused as such")
     func unknownVersion() throws {
         let org = try TestKeys.organisation()
-        let text = String(decoding: try make(org: org), as: UTF8.self).replacingOccurrences(of: "\"v\":1", with: "\"v\":2")
-        #expect(throws: BundleError.unsupportedVersion(2)) {
+        let text = String(decoding: try make(org: org), as: UTF8.self).replacingOccurrences(of: "\"v\":1", with: "\"v\":3")
+        #expect(throws: BundleError.unsupportedVersion(3)) {
             try RecipientBundle.verify(Array(text.utf8), pinned: org.fingerprint, counters: nil)
         }
     }

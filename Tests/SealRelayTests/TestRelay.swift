@@ -18,6 +18,10 @@ final class TestRelay: @unchecked Sendable {
     let org: SigningKey
     let reviewers: [ReviewerIdentity]
     let credentials: [SigningKey]
+    /// With `epochs: true`, each reviewer's epochs file holding one key, for the current
+    /// month, which the (v2) bundle lists.
+    let epochSecrets: [EpochSecretFile]
+    let epochKeys: [EpochPublicKey]
     var relay: Relay!
     var tlsPort = 0
     var adminPort = 0
@@ -27,14 +31,19 @@ final class TestRelay: @unchecked Sendable {
     private var group: ServiceGroup?
     private var task: Task<Void, any Error>?
 
-    init(configure: (inout RelayConfig) -> Void = { _ in }) async throws {
+    init(epochs: Bool = false, configure: (inout RelayConfig) -> Void = { _ in }) async throws {
         dir = NSTemporaryDirectory() + "sealrelay-test-" + UUID().uuidString
         try FileSystem.makePrivateDirectory(dir)
         org = try SigningKey.generate(.organisation)
         reviewers = try ["alice", "bob"].map { try ReviewerIdentity.generate(name: $0) }
         credentials = try ["alice", "bob"].map { try SigningKey.generate(.fetchCredential(name: $0)) }
+        let made = epochs ? try ["alice", "bob"].map {
+            try EpochSecretFile.empty(name: $0).adding(months: [EpochMonth.containing(Date())], passphrase: nil)
+        } : []
+        epochSecrets = made.map(\.file)
+        epochKeys = made.flatMap(\.publicKeys)
         let bundle = try RecipientBundle.sign(organisation: org, reviewers: reviewers.map(\.publicKey),
-                                              relays: ["https://127.0.0.1"], counter: 1, validDays: 10)
+                                              relays: ["https://127.0.0.1"], counter: 1, validDays: 10, epochs: epochKeys)
         try AtomicFile.write(bundle, to: "\(dir)/bundle.json")
         var credentialPaths: [String] = []
         for c in credentials {

@@ -11,13 +11,15 @@ public struct RecipientBundle: Sendable {
     public let notAfter: String
     public let relays: [String]
     public let reviewers: [ReviewerPublicKey]
+    /// Epoch keys of the reviewers (v2 only; empty in v1), in month order per reviewer.
+    public let epochs: [EpochPublicKey]
     /// The signed body exactly as the organisation signed it.
     public let body: [UInt8]
     /// The file as distributed, so a relay can serve it unchanged.
     public let fileBytes: [UInt8]
 
     public static let type = "sealrelay-bundle"
-    static let signatureContext = Array("sealrelay bundle v1\n".utf8)
+    static func signatureContext(version: Int) -> [UInt8] { Array("sealrelay bundle v\(version)\n".utf8) }
 
     /// Hex SHA-256 of the body bytes: what an envelope's header names.
     public var id: String { Hex.encode(SHA256.hash(data: body)) }
@@ -39,6 +41,15 @@ public struct RecipientBundle: Sendable {
             var kid: String
             var x25519: String
             var xwing: String
+            /// v2: this reviewer's epoch keys (docs/FORMAT.md, "Bundle v2").
+            var epochs: [Epoch]?
+        }
+
+        struct Epoch: Codable {
+            var epoch: String
+            var kid: String
+            var x25519: String
+            var xwing: String
         }
     }
 
@@ -52,21 +63,30 @@ public struct RecipientBundle: Sendable {
     // MARK: signing
 
     /// Builds and signs a bundle. `today` is a parameter so tests can sign expired ones.
+    /// With epoch keys it is a v2 bundle (which a v1-only reader refuses, so no old client
+    /// seals to identities when epochs exist); without, byte for byte the v1 it always was.
     public static func sign(organisation: SigningKey, reviewers: [ReviewerPublicKey], relays: [String],
-                            counter: Int, validDays: Int, today: Date = Date()) throws -> [UInt8] {
+                            counter: Int, validDays: Int, epochs: [EpochPublicKey] = [], today: Date = Date()) throws -> [UInt8] {
         guard !reviewers.isEmpty else { throw BundleError.malformed("a bundle needs at least one reviewer") }
         guard validDays > 0 else { throw BundleError.malformed("a bundle must stay valid for at least one day") }
         guard Set(reviewers.map(\.kid)).count == reviewers.count else {
             throw BundleError.malformed("the same reviewer key is listed twice")
         }
+        try checkEpochs(epochs, reviewers: reviewers)
+        let version = epochs.isEmpty ? 1 : 2
         let body = Body(
             org: Base64URL.encode(organisation.publicKey), counter: counter,
             not_before: Day.string(today), not_after: Day.string(today.addingTimeInterval(Double(validDays) * 86400)),
             relays: relays,
-            reviewers: reviewers.map { .init(name: $0.name, kid: $0.kid.base64URL, x25519: Base64URL.encode($0.x25519), xwing: Base64URL.encode($0.xwing)) })
+            reviewers: reviewers.map { r in
+                let mine = epochs.filter { $0.reviewer == r.name }.sorted { $0.epoch < $1.epoch }
+                return .init(name: r.name, kid: r.kid.base64URL, x25519: Base64URL.encode(r.x25519), xwing: Base64URL.encode(r.xwing),
+                             epochs: mine.isEmpty ? nil : mine.map { .init(epoch: $0.epoch.description, kid: $0.kid.base64URL,
+                                                                           x25519: Base64URL.encode($0.key.x25519), xwing: Base64URL.encode($0.key.xwing)) })
+            })
         let bodyBytes = Array(try JSON.encoder.encode(body))
-        let sig = try organisation.signature(for: signatureContext + bodyBytes)
-        let file = File(type: type, v: 1, body: Base64URL.encode(bodyBytes), sig: Base64URL.encode(sig))
+        let sig = try organisation.signature(for: signatureContext(version: version) + bodyBytes)
+        let file = File(type: type, v: version, body: Base64URL.encode(bodyBytes), sig: Base64URL.encode(sig))
         return Array(try JSON.encoder.encode(file)) + [0x0A]
     }
 
@@ -81,7 +101,7 @@ public struct RecipientBundle: Sendable {
         }
         guard object["type"] as? String == type else { throw BundleError.malformed("not a sealrelay bundle") }
         guard let v = object["v"] as? Int else { throw BundleError.malformed("missing version") }
-        guard v == 1 else { throw BundleError.unsupportedVersion(v) }
+        guard v == 1 || v == 2 else { throw BundleError.unsupportedVersion(v) }
         guard let file = try? JSONDecoder().decode(File.self, from: Data(fileBytes)),
               let bodyBytes = Base64URL.decode(file.body), let sig = Base64URL.decode(file.sig, count: 64)
         else { throw BundleError.malformed("body and sig must be base64url") }
@@ -92,7 +112,7 @@ public struct RecipientBundle: Sendable {
         guard Sodium.constantTimeEqual(organisation.fingerprint.bytes, pinned.bytes) else {
             throw BundleError.wrongOrganisation
         }
-        guard organisation.isValidSignature(sig, for: signatureContext + bodyBytes) else {
+        guard organisation.isValidSignature(sig, for: signatureContext(version: v) + bodyBytes) else {
             throw BundleError.badSignature
         }
         // Only now, with the signature checked, is the content worth interpreting.
@@ -115,11 +135,23 @@ public struct RecipientBundle: Sendable {
             }
         }
         guard !reviewers.isEmpty else { throw BundleError.malformed("no reviewers") }
+        var epochs: [EpochPublicKey] = []
+        for r in body.reviewers {
+            guard let list = r.epochs else { continue }
+            guard v >= 2 else { throw BundleError.malformed("a version 1 bundle cannot carry epoch keys") }
+            do {
+                epochs += try list.map { try EpochPublicKey(reviewer: r.name, epoch: $0.epoch, kid: $0.kid, x25519: $0.x25519, xwing: $0.xwing) }
+            } catch {
+                throw BundleError.malformed("reviewer \(r.name): \(error)")
+            }
+        }
+        try checkEpochs(epochs, reviewers: reviewers)
+        epochs.sort { ($0.reviewer, $0.epoch) < ($1.reviewer, $1.epoch) }
         if let counters {
             try counters.accept(organisation: pinned, counter: body.counter)
         }
         return RecipientBundle(organisation: organisation, counter: body.counter, notBefore: body.not_before,
-                               notAfter: body.not_after, relays: body.relays, reviewers: reviewers,
+                               notAfter: body.not_after, relays: body.relays, reviewers: reviewers, epochs: epochs,
                                body: bodyBytes, fileBytes: fileBytes)
     }
 

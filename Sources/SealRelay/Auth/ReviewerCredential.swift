@@ -14,7 +14,7 @@ public struct ReviewerCredential: Sendable {
         for path in paths {
             let key = try VerifyingKey.read(path: path, organisation: false)
             guard let name = key.name else { throw ConfigError("\(path) has no name") }
-            let kids = Set(bundle.reviewers.filter { $0.name == name }.map(\.kid))
+            let kids = bundle.kids(ofReviewer: name)
             guard !kids.isEmpty else {
                 throw ConfigError("credential \(path) is for \"\(name)\", who is not a reviewer in the bundle")
             }

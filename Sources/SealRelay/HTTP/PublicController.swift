@@ -23,6 +23,6 @@ struct PublicController: Sendable {
     }
 
     func postReport(_ request: Request) async throws -> Response {
-        try await intake.answer(request, as: .report(reviewers: Set(bundle.reviewers.map(\.kid))), metrics: metrics)
+        try await intake.answer(request, as: .report(reviewers: bundle.recipientKids), metrics: metrics)
     }
 }

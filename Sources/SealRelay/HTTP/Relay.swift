@@ -63,7 +63,7 @@ public struct Relay: Sendable {
             table: UploadTable(capacity: config.maxUploads, idleTimeout: .seconds(config.uploadIdleTimeoutSeconds),
                                minimumBytesPerMinute: config.uploadMinBytesPerMinute),
             intake: EnvelopeIntake(spool: spool, threadPool: Self.commitPool),
-            delivery: .report(reviewers: Set(bundle.reviewers.map(\.kid))))
+            delivery: .report(reviewers: bundle.recipientKids))
     }
 
     /// fsync blocks its thread for as long as the disk takes; commits get their own pool,

@@ -83,7 +83,11 @@ async function loadBundle() {
   try {
     state.bundle = await verifyBundle(await relay.fetchBundle(), fp);
     const { reviewers, skipped, notAfter } = state.bundle;
-    say($('bundle-status'), skipped ? 'bundle.ok_partial' : 'bundle.ok', { count: reviewers.length, skipped, date: notAfter });
+    // An earlier month's epoch key standing in for this month's is said, as the CLI says it
+    // (docs/FORMAT.md §7.3); the partial-reach message matters more and wins.
+    const stale = reviewers.some((r) => r.stale);
+    say($('bundle-status'), skipped ? 'bundle.ok_partial' : stale ? 'bundle.ok_stale' : 'bundle.ok',
+      { count: reviewers.length, skipped, date: notAfter });
     $('btn-new').disabled = false;
   } catch (e) {
     if (e.code === 'noEd25519') return showUnsupported();

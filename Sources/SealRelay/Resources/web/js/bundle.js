@@ -8,8 +8,10 @@
 // signed, within its validity window; it cannot serve keys the organisation did not sign.
 
 import { SealError, fromB64url, sha256, equalBytes, hex, concat, isLowOrder } from './crypto.js';
+import { parseEpochs, chooseKey, utcMonth } from './epochs.js';
 
-const CONTEXT = new TextEncoder().encode('sealrelay bundle v1\n');
+/** The signature prefix of a bundle of version v (docs/FORMAT.md §2, §7.3). */
+const context = (v) => new TextEncoder().encode(`sealrelay bundle v${v}\n`);
 
 function utcToday(now) {
   return now.toISOString().slice(0, 10);
@@ -27,8 +29,10 @@ export function digitGroups(fp) {
 }
 
 /**
- * Returns { id, counter, notAfter, reviewers: [{ name, kid, x25519 }], skipped (X-Wing-only
- * reviewers this page cannot encrypt to) } or throws SealError
+ * Returns { id, counter, notAfter, reviewers: [{ name, kid, x25519, epoch, stale }], skipped
+ * (X-Wing-only reviewers this page cannot encrypt to) } or throws SealError. A reviewer's
+ * kid and x25519 are the key to seal to now: their epoch key for this UTC month when the
+ * bundle (v2) has one (docs/FORMAT.md §7.3), else their identity.
  * with code unsupportedVersion, malformedBundle, wrongOrganisation, badSignature,
  * notYetValid, expired, noEd25519 or noReviewers.
  */
@@ -40,7 +44,7 @@ export async function verifyBundle(fileBytes, pinnedHex, now = new Date()) {
     throw new SealError('malformedBundle');
   }
   if (!file || file.type !== 'sealrelay-bundle') throw new SealError('malformedBundle');
-  if (file.v !== 1) throw new SealError('unsupportedVersion');
+  if (file.v !== 1 && file.v !== 2) throw new SealError('unsupportedVersion');
   let body, sig, bodyBytes, org;
   try {
     bodyBytes = fromB64url(file.body);
@@ -58,7 +62,7 @@ export async function verifyBundle(fileBytes, pinnedHex, now = new Date()) {
   } catch (_) {
     throw new SealError('noEd25519');
   }
-  if (!(await crypto.subtle.verify({ name: 'Ed25519' }, key, sig, concat(CONTEXT, bodyBytes)))) {
+  if (!(await crypto.subtle.verify({ name: 'Ed25519' }, key, sig, concat(context(file.v), bodyBytes)))) {
     throw new SealError('badSignature');
   }
   // Only now, with the signature checked, is the content worth interpreting.
@@ -87,7 +91,9 @@ export async function verifyBundle(fileBytes, pinnedHex, now = new Date()) {
     if (typeof r.name !== 'string' || isLowOrder(x) || !equalBytes((await sha256(concat(x, w))).subarray(0, 16), kid)) {
       throw new SealError('malformedBundle');
     }
-    reviewers.push({ name: r.name, kid, x25519: x });
+    if (r.epochs !== undefined && file.v < 2) throw new SealError('malformedBundle');
+    const epochs = r.epochs === undefined ? [] : await parseEpochs(r.epochs);
+    reviewers.push({ name: r.name, ...chooseKey({ kid, x25519: x }, epochs, utcMonth(now)) });
   }
   if (reviewers.length === 0) throw new SealError('noReviewers');
   return { id: hex(await sha256(bodyBytes)), counter: body.counter, notAfter: body.not_after, reviewers, skipped };

@@ -200,4 +200,74 @@ struct EdgeRelayTests {
         let receipt = String(line.dropFirst("receipt: ".count))
         #expect(try await net.eventually { try await net.homeInbox() == [receipt] })
     }
+
+    @Test("an edge killed with -9 mid-forward of a 32 MiB envelope leaves nothing at the home, and delivers it after restart",
+          .timeLimit(.minutes(3)))
+    func killedMidForward() async throws {
+        let net = try await RelayNetwork()
+        try await net.startHome()
+        try await net.startEdge()
+        let envelope = try net.largeEnvelope(mebibytes: 32)
+        let receipt = try await net.submitToEdge(envelope)
+        let incoming = "\(net.home.stateDirectory)/spool/incoming"
+        func partialAtHome() -> Bool {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? []
+            return names.contains { ((try? FileManager.default.attributesOfItem(atPath: "\(incoming)/\($0)")[.size] as? Int) ?? 0) > 0 }
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while !partialAtHome(), Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        try await net.stop(net.edgeDaemon, signal: SIGKILL)
+        #expect(net.homeSpool.isEmpty, "the kill landed mid-forward, and nothing partial was queued")
+        #expect(try await net.eventually { !partialAtHome() }, "the cut-off upload was discarded")
+        #expect(net.edgeSpool == ["\(receipt).seal"])
+        try await net.startEdge()
+        #expect(try await net.eventually(within: 60) { try await net.homeInbox() == [receipt] })
+        #expect(try await net.eventually { net.edgeSpool.isEmpty })
+    }
+
+    @Test("while the home is down an edge whose quota is full answers 507 and keeps what it has")
+    func fullEdgeAnswers507() async throws {
+        let net = try await RelayNetwork()
+        try RelayNetwork.set(net.edgeConfig, "max_envelopes", "2")
+        try await net.startHome()
+        try await net.startEdge()
+        try await net.stop(net.homeDaemon)
+        let first = try await net.submitToEdge(try net.home.envelope(message: "one"))
+        let second = try await net.submitToEdge(try net.home.envelope(message: "two"))
+        let third = try net.home.envelope(message: "three")
+        let refused = try await net.home.request(.POST, "/v1/reports", body: third, base: net.edgeBase)
+        #expect(refused.status == .insufficientStorage && refused.json["code"] as? String == "spool_full")
+        try await net.startHome()
+        #expect(try await net.eventually { Set(try await net.homeInbox()) == [first, second] })
+        #expect(try await net.eventually { net.edgeSpool.isEmpty })
+        #expect(try await net.submitToEdge(third).isEmpty == false)
+    }
+
+    @Test("a source's address and headers leave no trace at the edge or at the home, through submission, forwarding and a mailbox read")
+    func noTraceAtEdgeOrHome() async throws {
+        let net = try await RelayNetwork()
+        for config in [net.homeConfig, net.edgeConfig] { try RelayNetwork.set(config, "log_level", "info") }
+        try await net.startHome()
+        try await net.startEdge()
+        let path = "\(net.home.dir)/upload.seal"
+        try Data(net.home.envelope()).write(to: URL(fileURLWithPath: path))
+        let pow = try await net.home.proofOfWork(base: net.edgeBase)
+        let curl = MetadataPolicyTests()
+        let response = try await curl.curl(net.home, ["--data-binary", "@\(path)", "-H", "Content-Type: application/octet-stream",
+                                                      "-H", "\(RelayHeader.proofOfWork): \(pow)", "\(net.edgeBase)/v1/reports"])
+        #expect(response.contains("202"))
+        let source = MailboxTests.source()
+        let secret = try #require(MailboxTests.secretHeader(source).first?.1)
+        _ = try await curl.curl(net.home, ["-H", "Mailbox-Secret: \(secret)", "\(net.edgeBase)/v1/mailbox", "-o", "/dev/null"])
+        #expect(try await net.eventually { try await net.homeInbox().count == 1 && net.edgeSpool.isEmpty })
+        try await net.stop(net.edgeDaemon)
+        try await net.stop(net.homeDaemon)
+        let haystacks = MetadataPolicyTests.everythingKept(in: net.edgeDirectory, logs: net.edgeDaemon?.log ?? "")
+            + MetadataPolicyTests.everythingKept(in: net.home.stateDirectory, logs: net.homeDaemon?.log ?? "")
+        for marker in MetadataPolicyTests.markers {
+            for (i, text) in haystacks.enumerated() {
+                #expect(!text.contains(marker), "\(marker) found in haystack \(i)")
+            }
+        }
+    }
 }

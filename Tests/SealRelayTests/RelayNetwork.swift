@@ -101,6 +101,24 @@ final class RelayNetwork: @unchecked Sendable {
         return receipt
     }
 
+    /// A report with one attachment of `mebibytes` MiB, as TestRelay.envelope makes small ones.
+    func largeEnvelope(mebibytes: Int) throws -> [UInt8] {
+        let data = "\(home.dir)/large.bin"
+        let path = "\(home.dir)/large.seal"
+        defer {
+            unlink(data)
+            unlink(path)
+        }
+        try Data(repeating: 0x5A, count: mebibytes << 20).write(to: URL(fileURLWithPath: data))
+        let attachment = Attachment(path: data, name: "shift.raw", type: "application/octet-stream", removed: [], unscrubbed: true)
+        var writer = try ReportWriter(kind: .report, message: "the whole shift", attachments: [attachment], reply: nil, thread: nil)
+        let out = try AtomicFile(path: path)
+        try writer.seal(to: home.reviewers.map(\.publicKey).map(EnvelopeRecipient.init(reviewer:)), suite: .x25519,
+                        bundleID: home.relay.bundle.id, into: out)
+        try out.commit()
+        return try InputFile.readAll(path: path, limit: 1 << 30)
+    }
+
     /// The ids in the first reviewer's inbox at the home.
     func homeInbox() async throws -> [String] {
         let reply = try await home.signed(.GET, "/v1/inbox")

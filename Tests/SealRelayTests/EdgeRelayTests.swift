@@ -75,6 +75,20 @@ struct EdgeRelayTests {
         #expect(net.homeSpool.isEmpty)
     }
 
+    @Test("a forward whose body is not the bytes its signed digest names is refused, and nothing is stored")
+    func forwardedBytesMustMatchTheSignedDigest() async throws {
+        let net = try await RelayNetwork()
+        try await net.startHome()
+        let key = try net.edgeKey()
+        let signed = try net.home.envelope(message: "what was signed")
+        let sent = try net.home.envelope(message: "what was sent")
+        let headers = try net.home.signatureHeaders(.POST, "/v1/relay/envelopes", key: key, body: signed,
+                                                    keyID: HTTPMessageSignature.relayKeyID(key))
+        let reply = try await net.forward(sent, signedBy: key, headers: headers)
+        #expect(reply.status == .badRequest && reply.json["code"] as? String == "digest_mismatch")
+        #expect(net.homeSpool.isEmpty)
+    }
+
     @Test("a reviewer's credential cannot forward envelopes, and an edge's key cannot read an inbox")
     func keysStayInTheirRoles() async throws {
         let net = try await RelayNetwork()

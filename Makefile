@@ -4,7 +4,7 @@ BIN := .build/debug
 PYTHON_VENV := .venv
 PY := $(PYTHON_VENV)/bin/python
 
-.PHONY: all deps test-deps bench-deps fuzz build demo demo-offline test bench-crypto bench-relay bench-scrub clean
+.PHONY: all deps test-deps bench-deps fuzz build demo demo-offline test bench-crypto bench-relay bench-scrub bench-network clean
 
 all: build
 
@@ -58,6 +58,11 @@ bench-relay: bench-deps
 	$(SWIFT) build -c release --product sealrelayd
 	$(SWIFT) build -c release --product seal
 	bash scripts/bench-relay.sh .build/release/sealrelayd .build/release/seal
+
+bench-network:
+	$(SWIFT) build -c release --product sealrelayd
+	$(SWIFT) build -c release --product seal
+	bash scripts/bench-network.sh .build/release/sealrelayd .build/release/seal
 
 clean:
 	rm -rf .build $(PYTHON_VENV)

@@ -101,7 +101,8 @@ struct Submit: AsyncParsableCommand {
                 throw CLIError("\(path): \(error); nothing was sent")
             }
         }
-        try await RelayClient.with(relay) { client in
+        let relays = try RelayFailover(options: relay, bundle: bundle, pinned: pinned)
+        let (_, via) = try await relays.run { client in
             let bundle = try await client.verifiedBundle(pinned: pinned)
             // ... and addressed to the relay's current bundle before any is sent: a relay
             // only accepts envelopes for its reviewers, and a half-sent batch is confusing.
@@ -127,5 +128,6 @@ struct Submit: AsyncParsableCommand {
                 print("\(path): receipt \(receipt)")
             }
         }
+        print("relay: \(via)")
     }
 }

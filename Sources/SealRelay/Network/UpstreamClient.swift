@@ -90,7 +90,9 @@ final class UpstreamClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/octet-stream")
             request.body = .stream(EnvelopeFileBody(path: path, id: id, length: size, eventLoop: eventLoop),
                                    length: .known(Int64(size)))
-            let response = try await http.execute(request, timeout: .seconds(3600))
+            // Read and write timeouts catch a stall; this only bounds the whole of a very large
+            // envelope on a slow link (1 GiB at 64 KiB/s takes under five hours).
+            let response = try await http.execute(request, timeout: .hours(6))
             let body = try await response.body.collect(upTo: Self.maxAnswer)
             let status = Int(response.status.code)
             if status == 202 {

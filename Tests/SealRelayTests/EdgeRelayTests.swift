@@ -284,4 +284,35 @@ struct EdgeRelayTests {
             }
         }
     }
+
+    @Test("an edge takes the home's newer bundle at start, and saves one published while it runs for its next start")
+    func edgeTakesNewerBundles() async throws {
+        let net = try await RelayNetwork()
+        func bundle(counter: Int) throws -> [UInt8] {
+            try RecipientBundle.sign(organisation: net.home.org, reviewers: net.home.reviewers.map(\.publicKey),
+                                     relays: ["https://127.0.0.1"], counter: counter, validDays: 10)
+        }
+        let second = try bundle(counter: 2)
+        try AtomicFile.write(second, to: "\(net.home.stateDirectory)/bundle.json", replaceExisting: true)
+        try await net.startHome()
+        try await net.startEdge()
+        #expect(try await net.home.request(.GET, "/v1/bundle", base: net.edgeBase).body == second)
+
+        let third = try bundle(counter: 3)
+        try await net.stop(net.homeDaemon)
+        try AtomicFile.write(third, to: "\(net.home.stateDirectory)/bundle.json", replaceExisting: true)
+        try await net.startHome()
+        let edge = try #require(net.edgeDaemon)
+        #expect(try await net.eventually { edge.log.contains("saved a newer bundle from the upstream") })
+        #expect(try InputFile.readAll(path: "\(net.edgeDirectory)/bundle.json", limit: 1 << 20) == third)
+        // A bundle signed by another organisation is never taken.
+        try await net.stop(net.homeDaemon)
+        let stranger = try RecipientBundle.sign(organisation: SigningKey.generate(.organisation), reviewers: net.home.reviewers.map(\.publicKey),
+                                                relays: ["https://127.0.0.1"], counter: 9, validDays: 10)
+        try AtomicFile.write(stranger, to: "\(net.home.stateDirectory)/bundle.json", replaceExisting: true)
+        try RelayNetwork.set(net.homeConfig, "organisation_fingerprint", "")
+        try await net.startHome()
+        #expect(try await net.eventually { edge.log.contains("the upstream served a bundle this edge refuses") })
+        #expect(try InputFile.readAll(path: "\(net.edgeDirectory)/bundle.json", limit: 1 << 20) == third)
+    }
 }

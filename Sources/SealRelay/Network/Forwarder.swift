@@ -17,12 +17,11 @@ struct Forwarder: Service {
     /// Reads whole envelopes to hash them; never an event loop.
     let threadPool: NIOThreadPool
     let logger: Logger
-    /// Run before every round (and once at start): the bundle refresh.
+    /// Run before every round: the bundle refresh.
     var beforeRound: @Sendable () async -> Void = {}
 
     func run() async throws {
         var state = State()
-        await beforeRound()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let delay = Self.delay(intervalSeconds: intervalSeconds, failures: state.failures)
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }

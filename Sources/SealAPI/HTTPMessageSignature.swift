@@ -16,7 +16,8 @@ public struct HTTPMessageSignature: Sendable, Equatable {
     public let components: [String]
     public let created: Int
     public let nonce: String
-    /// The hex fingerprint of the signer's Ed25519 fetch credential.
+    /// Names the signer's Ed25519 key: a reviewer's fetch credential by its hex fingerprint,
+    /// a relay by its base64url public key (`relayKeyID`).
     public let keyID: String
 
     public init(components: [String], created: Int, nonce: String, keyID: String) {
@@ -53,11 +54,15 @@ public struct HTTPMessageSignature: Sendable, Equatable {
 
     // MARK: client side
 
+    /// The `keyid` a relay signs forwarded envelopes with: its Ed25519 public key, base64url.
+    public static func relayKeyID(_ key: SigningKey) -> String { Base64URL.encode(key.publicKey) }
+
     /// Signs a request; returns the `Signature-Input` and `Signature` header values.
-    public static func sign(_ request: SignedRequest, with key: SigningKey,
+    /// - Parameter keyID: how the key is named; by default its hex fingerprint (reviewers).
+    public static func sign(_ request: SignedRequest, with key: SigningKey, keyID: String? = nil,
                             now: Date = Date()) throws -> (signatureInput: String, signature: String) {
         let params = HTTPMessageSignature(components: request.components, created: Int(now.timeIntervalSince1970),
-                                          nonce: Base64URL.encode(Sodium.randomBytes(16)), keyID: key.fingerprint.hex)
+                                          nonce: Base64URL.encode(Sodium.randomBytes(16)), keyID: keyID ?? key.fingerprint.hex)
         // Every component of `request.components` has a value, so the base exists.
         let sig = try key.signature(for: params.signatureBase(request) ?? [])
         return ("\(label)=\(params.serializedParameters)", "\(label)=:\(Data(sig).base64EncodedString()):")

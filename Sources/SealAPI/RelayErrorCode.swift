@@ -35,6 +35,9 @@ public enum RelayErrorCode: String, Codable, Sendable, CaseIterable {
     /// The write needs proof of work: a missing, malformed, forged, expired, reused or
     /// under-worked `Seal-PoW` token. The body carries `pow`, a fresh challenge to solve.
     case powRequired = "pow_required"
+    /// An edge relay could not reach its upstream to answer a mailbox read: try another
+    /// relay, or later.
+    case upstreamUnavailable = "upstream_unavailable"
 
     /// The HTTP status each code is sent with.
     public var status: Int {
@@ -45,7 +48,7 @@ public enum RelayErrorCode: String, Codable, Sendable, CaseIterable {
         case .notFound: return 404
         case .uploadConflict: return 409
         case .tooLarge: return 413
-        case .tooManyUploads: return 503
+        case .tooManyUploads, .upstreamUnavailable: return 503
         case .spoolFull, .storageFailed: return 507
         }
     }
@@ -53,7 +56,7 @@ public enum RelayErrorCode: String, Codable, Sendable, CaseIterable {
     /// Whether the same request may succeed later without any change.
     public var isTransient: Bool {
         switch self {
-        case .spoolFull, .storageFailed, .tooManyUploads, .incomplete: return true
+        case .spoolFull, .storageFailed, .tooManyUploads, .incomplete, .upstreamUnavailable: return true
         default: return false
         }
     }

@@ -21,6 +21,10 @@ struct Check: AsyncParsableCommand {
     @Option(help: "The file holding your codename (12 words).") var codenameFile: String
     @Option(help: "Also save the replies and their attachments into this folder (created, mode 0700).")
     var out: String?
+    @Option(help: ArgumentHelp(
+        "A bundle the organisation signed: its relays are tried after --relay, in order.",
+        discussion: "A relay that cannot be reached, fails TLS or answers 5xx is skipped."))
+    var bundle: String?
 
     private struct Tally {
         var read = 0
@@ -38,7 +42,8 @@ struct Check: AsyncParsableCommand {
         }
         let pinned = try pin.pinned
         var tally = Tally()
-        try await RelayClient.with(relay) { client in
+        let relays = try RelayFailover(options: relay, bundle: bundle, pinned: pinned)
+        _ = try await relays.run { client in
             _ = try await client.verifiedBundle(pinned: pinned)
             let mailbox = try await client.mailbox(secrets: secrets)
             for line in mailbox.refused {

@@ -21,6 +21,10 @@ struct Submit: AsyncParsableCommand {
     @Option(name: .customLong("envelope"),
             help: "An envelope made earlier with `seal encrypt` to send as it is (repeatable).")
     var envelopes: [String] = []
+    @Option(help: ArgumentHelp(
+        "A bundle the organisation signed: its relays are tried after --relay, in order.",
+        discussion: "A relay that cannot be reached, fails TLS or answers 5xx is skipped."))
+    var bundle: String?
 
     func validate() throws {
         if envelopes.isEmpty {
@@ -44,20 +48,30 @@ struct Submit: AsyncParsableCommand {
         // Read and scrub everything first: a file that cannot be sent stops us before the
         // relay hears from us at all.
         let contents = try ReportSealer.contents(of: report)
-        try await RelayClient.with(relay) { client in
-            let bundle = try await client.verifiedBundle(pinned: pinned)
-            let (codename, isNew) = try report.codename()
-            let receipt = try await PrivateTemporaryDirectory.with { dir in
-                let envelope = "\(dir)/report.seal"
-                _ = try ReportSealer.seal(contents, codename: codename, bundle: bundle, to: envelope)
+        let relays = try RelayFailover(options: relay, bundle: bundle, pinned: pinned)
+        let (codename, isNew) = try report.codename()
+        var codenameShown = false
+        let (receipt, via) = try await PrivateTemporaryDirectory.with { dir in
+            // Sealed once, with the first bundle a relay serves: every relay then gets the
+            // same bytes, so a report that reached two of them is still one envelope id,
+            // which the home relay keeps once.
+            let envelope = "\(dir)/report.seal"
+            var sealed = false
+            return try await relays.run { client in
+                let bundle = try await client.verifiedBundle(pinned: pinned)
+                if !sealed {
+                    _ = try ReportSealer.seal(contents, codename: codename, bundle: bundle, to: envelope)
+                    sealed = true
+                }
                 do {
                     return try await client.submit(envelope: envelope, progressLabel: "sending")
-                } catch let refusal as RelayRefusal {
+                } catch let refusal as RelayRefusal where !RelayFailover.movesOn(refusal) {
                     throw refusal  // the relay said no: nothing was stored
                 } catch {
                     // The relay may have stored it all the same (an answer lost on the way
                     // back): a codename that only this report knows must not be lost.
-                    if isNew {
+                    if isNew, !codenameShown {
+                        codenameShown = true
                         try? report.save(newCodename: codename)
                         if report.codenameFile == nil {
                             Terminal.note("the report was not confirmed, but it may have reached the relay:")
@@ -67,10 +81,11 @@ struct Submit: AsyncParsableCommand {
                     throw error
                 }
             }
-            if isNew { try report.save(newCodename: codename) }
-            ReportSealer.showIfNew(codename, isNew: isNew, report: report)
-            print("receipt: \(receipt)")
         }
+        if isNew, !codenameShown { try report.save(newCodename: codename) }
+        if !codenameShown { ReportSealer.showIfNew(codename, isNew: isNew, report: report) }
+        print("receipt: \(receipt)")
+        print("relay: \(via)")
     }
 
     private func sendEnvelopes() async throws {
@@ -86,7 +101,8 @@ struct Submit: AsyncParsableCommand {
                 throw CLIError("\(path): \(error); nothing was sent")
             }
         }
-        try await RelayClient.with(relay) { client in
+        let relays = try RelayFailover(options: relay, bundle: bundle, pinned: pinned)
+        let (_, via) = try await relays.run { client in
             let bundle = try await client.verifiedBundle(pinned: pinned)
             // ... and addressed to the relay's current bundle before any is sent: a relay
             // only accepts envelopes for its reviewers, and a half-sent batch is confusing.
@@ -112,5 +128,6 @@ struct Submit: AsyncParsableCommand {
                 print("\(path): receipt \(receipt)")
             }
         }
+        print("relay: \(via)")
     }
 }

@@ -15,6 +15,9 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "HOST:PORT for the demo relay; its admin listener takes the next port.")
     var listen: String = "127.0.0.1:8443"
 
+    @Flag(help: "Also run an edge relay (the two ports after the home's) that forwards to the demo relay every 10 s or so.")
+    var withEdge = false
+
     func run() async throws {
         guard let address = HostPort(listen), address.isLoopback, address.port > 0, address.port < 65535 else {
             throw ValidationError("--listen must be a loopback HOST:PORT, such as 127.0.0.1:8443")
@@ -38,13 +41,18 @@ struct Demo: AsyncParsableCommand {
             credentials.append("\(dir)/\(name).fetch.pub")
         }
         let url = "https://\(address)"
-        let bundle = try RecipientBundle.sign(organisation: org, reviewers: reviewers, relays: [url],
+        let edgeAddress = HostPort(host: address.host, port: port + 2)
+        let edgeURL = "https://\(edgeAddress)"
+        let bundle = try RecipientBundle.sign(organisation: org, reviewers: reviewers, relays: withEdge ? [edgeURL, url] : [url],
                                               counter: Int(Date().timeIntervalSince1970), validDays: 30)
         try AtomicFile.write(bundle, to: "\(dir)/bundle.json")
         let config = try RelaySetup.initialise(.init(
             directory: "\(dir)/relay", bundlePath: "\(dir)/bundle.json", credentialPaths: credentials,
             listen: address, hostname: address.host,
             adminListen: HostPort(host: address.host, port: port + 1)))
+        // The edge first: allowing it adds a line to the home's config.
+        let edge = withEdge ? try DemoEdge.make(in: dir, home: config, homeURL: url, listen: edgeAddress) : nil
+        let configs = [try RelayConfig.load(path: config)] + (edge.map { [$0] } ?? [])
 
         let seal = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seal").path
         let fp = org.fingerprint.hex
@@ -65,23 +73,25 @@ struct Demo: AsyncParsableCommand {
           #   \(url)/
           # counts only, on the loopback admin listener
           curl -s http://127.0.0.1:\(port + 1)/metrics
+        \(withEdge ? DemoEdge.banner(seal: seal, fingerprint: fp, dir: dir, edgeURL: edgeURL) : "")
 
         Ctrl-C stops the relay.
         """
-        let relayConfig = try RelayConfig.load(path: config)
+        let relayConfig = configs[0]
         let logger = RelayLogging.bootstrap(level: relayConfig.logLevel)
+        let listening = DemoEdge.Countdown(configs.count)
         do {
-            // The instructions are printed once the relay is listening, never before a
+            // The instructions are printed once the relays are listening, never before a
             // bind that may fail.
-            try await RelayRunner.run(config: relayConfig, logger: logger) { listener, _ in
-                guard listener == .tls else { return }
+            try await RelayRunner.run(configs: configs, logger: logger) { _, listener, _ in
+                guard listener == .tls, listening.tick() else { return }
                 print(banner)
                 fflush(nil)
             }
         } catch where BindFailure.isAddressInUse(error) {
             // Nothing ran: the demo's keys have no use.
             try? FileManager.default.removeItem(atPath: dir)
-            let taken = [address, relayConfig.adminListen].first { !Self.isFree($0) } ?? address
+            let taken = (configs.flatMap { [$0.listen, $0.adminListen] }).first { !Self.isFree($0) } ?? address
             throw ConfigError("\(taken) is already in use (another relay or demo?); choose another address with --listen 127.0.0.1:PORT")
         }
     }

@@ -18,7 +18,7 @@ struct SealRelayd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sealrelayd",
         abstract: "The SealRelay relay: accepts encrypted reports, keeps nothing about senders.",
-        subcommands: [Init.self, Run.self, Demo.self, Page.self])
+        subcommands: [Init.self, Run.self, Demo.self, Page.self, EdgeCommand.self])
 
     static func main() async {
         await runAndExit(name: "sealrelayd")
@@ -37,6 +37,9 @@ struct Init: ParsableCommand {
     @Option(help: "Existing TLS certificate (PEM), e.g. from Let's Encrypt.") var tlsCertificate: String?
     @Option(help: "Existing TLS private key (PEM).") var tlsKey: String?
     @Option(help: "Plain-HTTP loopback listener for a Tor onion service.") var onionListen: String?
+    @Option(help: "home (reviewers pull from it) or edge (forwards upstream).") var role: String = "home"
+    @Option(help: "An edge's upstream relay, https://HOST[:PORT].") var upstream: String?
+    @Option(help: "The CA (PEM) the upstream's certificate must chain to.") var upstreamCa: String?
 
     func run() throws {
         guard let hp = HostPort(listen) else { throw ValidationError("--listen must be HOST:PORT") }
@@ -45,9 +48,11 @@ struct Init: ParsableCommand {
             guard let o = HostPort(onionListen) else { throw ValidationError("--onion-listen must be HOST:PORT") }
             onion = o
         }
+        guard let relayRole = RelayRole(rawValue: role) else { throw ValidationError("--role must be home or edge") }
         let path = try RelaySetup.initialise(.init(
             directory: dir, bundlePath: bundle, credentialPaths: credentials, listen: hp, hostname: hostname,
-            certificatePath: tlsCertificate, keyPath: tlsKey, onionListen: onion))
+            certificatePath: tlsCertificate, keyPath: tlsKey, onionListen: onion,
+            role: relayRole, upstream: try upstream.map(UpstreamEndpoint.init(parsing:)), upstreamCAPath: upstreamCa))
         print("wrote \(path)")
         print("start it with: sealrelayd run --config \(path)")
     }
@@ -82,9 +87,21 @@ enum RelayLogging {
 enum RelayRunner {
     static func run(config: RelayConfig, logger: Logger,
                     onListening: @escaping @Sendable (Relay.Listener, Int) async -> Void) async throws {
-        let relay = try Relay(config: config, logger: logger)
+        if config.role == .edge { await BundleRefresh.atStart(config: config, logger: logger) }
+        try await run(configs: [config], logger: logger) { _, listener, port in await onListening(listener, port) }
+    }
+
+    /// Several relays in one service group (`sealrelayd demo --with-edge`); `onListening`
+    /// is told which relay (its index in `configs`) bound which port.
+    static func run(configs: [RelayConfig], logger: Logger,
+                    onListening: @escaping @Sendable (Int, Relay.Listener, Int) async -> Void) async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        for (index, config) in configs.enumerated() {
+            let relay = try Relay(config: config, logger: logger)
+            services += try relay.services { listener, port in await onListening(index, listener, port) }.map { .init(service: $0) }
+        }
         var configuration = ServiceGroupConfiguration(
-            services: try relay.services(onListening: onListening).map { .init(service: $0) },
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         // In-flight uploads get this long to finish; an unfinished one is never queued.

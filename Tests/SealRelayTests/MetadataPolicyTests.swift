@@ -15,10 +15,15 @@ struct MetadataPolicyTests {
     /// Every log line, the metrics text, and the name and content of every file in the
     /// relay's state directory: where a trace of a client could be kept.
     static func everythingKept(by relay: TestRelay, metrics: [UInt8]) -> [String] {
-        var haystacks = [relay.logs.all, String(decoding: metrics, as: UTF8.self)]
-        let files = FileManager.default.enumerator(atPath: relay.stateDirectory)?.allObjects as? [String] ?? []
+        everythingKept(in: relay.stateDirectory, logs: relay.logs.all, metrics: metrics)
+    }
+
+    /// The same for a relay running as a process: its state directory and its log.
+    static func everythingKept(in stateDirectory: String, logs: String, metrics: [UInt8] = []) -> [String] {
+        var haystacks = [logs, String(decoding: metrics, as: UTF8.self)]
+        let files = FileManager.default.enumerator(atPath: stateDirectory)?.allObjects as? [String] ?? []
         for file in files {
-            let full = "\(relay.stateDirectory)/\(file)"
+            let full = "\(stateDirectory)/\(file)"
             if let data = FileManager.default.contents(atPath: full) { haystacks.append(String(decoding: data, as: UTF8.self)) }
             haystacks.append(file)
         }

@@ -135,7 +135,7 @@ final class TestRelay: @unchecked Sendable {
         for (k, v) in headers { request.headers.add(name: k, value: v) }
         if paying, method == .POST, ["/v1/reports", "/v1/uploads"].contains(path),
            !headers.contains(where: { $0.0 == RelayHeader.proofOfWork }) {
-            request.headers.add(name: RelayHeader.proofOfWork, value: try await proofOfWork())
+            request.headers.add(name: RelayHeader.proofOfWork, value: try await proofOfWork(base: base))
         }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let response = try await client.execute(request, timeout: .seconds(60))
@@ -155,8 +155,8 @@ final class TestRelay: @unchecked Sendable {
     }
 
     /// A `Seal-PoW` header value: the relay's current challenge, solved as a client would.
-    func proofOfWork() async throws -> String {
-        let offer = try await request(.GET, "/v1/pow")
+    func proofOfWork(base: String? = nil) async throws -> String {
+        let offer = try await request(.GET, "/v1/pow", base: base)
         let challenge = try #require(try JSONDecoder().decode(PoWOffer.self, from: Data(offer.body)).parsedChallenge)
         for n in UInt64(0)... {
             let token = PoWToken(challenge: challenge, nonce: ProofOfWork.nonce(n))
@@ -175,11 +175,11 @@ final class TestRelay: @unchecked Sendable {
     /// The headers that sign a request (RFC 9421) as the CLI does: over method, authority
     /// (the Host this client sends), path and, with a body, its Content-Digest.
     func signatureHeaders(_ method: HTTPMethod, _ path: String, key: SigningKey, body: [UInt8]? = nil,
-                          authority: String? = nil, now: Date = Date()) throws -> [(String, String)] {
+                          authority: String? = nil, keyID: String? = nil, now: Date = Date()) throws -> [(String, String)] {
         let digest = body.map { ContentDigest.header(sha256: SHA256.hash(data: $0)) }
         let parts = SignedRequest(method: method.rawValue, authority: authority ?? "127.0.0.1:\(tlsPort)", path: path,
                                   contentDigest: digest)
-        let (input, signature) = try HTTPMessageSignature.sign(parts, with: key, now: now)
+        let (input, signature) = try HTTPMessageSignature.sign(parts, with: key, keyID: keyID, now: now)
         return [("Signature-Input", input), ("Signature", signature)] + (digest.map { [("Content-Digest", $0)] } ?? [])
     }
 

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// A public Ed25519 key file (`org.pub`, `NAME.fetch.pub`).
+/// A public Ed25519 key file (`org.pub`, `NAME.fetch.pub`, `relay.pub`).
 public struct VerifyingKey: Sendable, Equatable {
     public let publicKey: [UInt8]
     public let name: String?
@@ -22,11 +22,16 @@ public struct VerifyingKey: Sendable, Equatable {
     }
 
     public static func read(path: String, organisation: Bool) throws -> VerifyingKey {
+        try read(path: path, kind: organisation ? .organisation : .fetchCredential(name: ""))
+    }
+
+    /// Reads the public key file of `kind` (the name, for a fetch credential, comes from the file).
+    public static func read(path: String, kind: SigningKey.Kind) throws -> VerifyingKey {
         let bytes = try InputFile.readAll(path: path, limit: 64 * 1024)
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
             throw KeyError.malformed("\(path) is not a JSON object")
         }
-        let expected = organisation ? "sealrelay-org-public" : "sealrelay-fetch-public"
+        let expected = kind.publicType
         let type = object["type"] as? String ?? ""
         guard type == expected else { throw KeyError.wrongType(expected: expected, found: type) }
         guard let v = object["v"] as? Int, v == 1 else { throw KeyError.unsupportedVersion(object["v"] as? Int ?? 0) }

@@ -54,6 +54,16 @@ extension RelayConfig {
             case "idle_timeout_seconds": config.idleTimeoutSeconds = try int()
             case "request_head_timeout_seconds": config.requestHeadTimeoutSeconds = try int()
             case "log_level": config.logLevel = value
+            case "role":
+                guard let role = RelayRole(rawValue: value) else {
+                    throw ConfigError("\(path):\(number + 1): role must be home or edge")
+                }
+                config.role = role
+            case "upstream": config.upstream = value.isEmpty ? nil : try UpstreamEndpoint(parsing: value)
+            case "upstream_ca": config.upstreamCA = value.isEmpty ? nil : value
+            case "upstream_proxy": config.upstreamProxy = value.isEmpty ? nil : try SOCKSProxy(parsing: value)
+            case "forward_interval": config.forwardIntervalSeconds = try int()
+            case "edge": config.edges.append(value)
             default: throw ConfigError("\(path):\(number + 1): unknown setting \(key)")
             }
         }
@@ -130,6 +140,36 @@ extension RelayConfig {
             "log_level = \(logLevel)",
             "",
         ]
+        lines += renderedNetwork()
         return lines.joined(separator: "\n")
+    }
+}
+
+extension RelayConfig {
+    /// The relay-network section of the file `sealrelayd init` writes.
+    func renderedNetwork() -> [String] {
+        var lines = [
+            "# Relay network (docs/ARCHITECTURE.md). role = home: reviewers pull from this relay.",
+            "# role = edge: accept envelopes as the home does and forward only their ciphertext to",
+            "# upstream every forward_interval seconds (plus or minus half of it, at random).",
+            "role = \(role.rawValue)",
+        ]
+        switch role {
+        case .edge:
+            lines += [
+                upstream.map { "upstream = \($0)" } ?? "# upstream = https://home.example.org",
+                "# The CA (PEM) the upstream's certificate must chain to; without it, the system's roots.",
+                upstreamCA.map { "upstream_ca = \($0)" } ?? "# upstream_ca = upstream-ca.pem",
+                "# Reach the upstream through Tor (an onion upstream needs it).",
+                upstreamProxy.map { "upstream_proxy = \($0)" } ?? "# upstream_proxy = socks5h://127.0.0.1:9050",
+            ]
+        case .home:
+            lines += ["# Edge relays allowed to forward here: one `edge = PATH/relay.pub` line each",
+                      "# (`sealrelayd edge allow --config relay.conf EDGE.relay.pub` adds one)."]
+        }
+        lines.append("forward_interval = \(forwardIntervalSeconds)")
+        lines += edges.map { "edge = \($0)" }
+        lines.append("")
+        return lines
     }
 }

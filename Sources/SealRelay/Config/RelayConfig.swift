@@ -49,6 +49,16 @@ public struct RelayConfig: Sendable {
     /// Time a connection gets to deliver its first request head (TLS handshake included).
     public var requestHeadTimeoutSeconds: Int
     public var logLevel: String
+    /// The relay network (docs/ARCHITECTURE.md "Relay network"): this relay's role; at an
+    /// edge, where it forwards to, the CA that upstream's certificate must chain to (nil:
+    /// the system's roots), the SOCKS proxy to reach it through, and the forwarding period.
+    public var role: RelayRole = .home
+    public var upstream: UpstreamEndpoint?
+    public var upstreamCA: String?
+    public var upstreamProxy: SOCKSProxy?
+    public var forwardIntervalSeconds = 300
+    /// At a relay that takes forwarded envelopes: the `relay.pub` of each allowed edge.
+    public var edges: [String] = []
 
     public static let defaults = RelayConfig(
         directory: ".", listen: HostPort(host: "0.0.0.0", port: 8443), onionListen: nil,
@@ -95,6 +105,28 @@ public struct RelayConfig: Sendable {
             throw ConfigError("organisation_fingerprint must be 64 hex characters (the output of `seal fingerprint org.pub`)")
         }
         guard maxConnections > 0, idleTimeoutSeconds > 0, requestHeadTimeoutSeconds > 0 else { throw ConfigError("connection limits must be positive") }
+        try validateNetwork()
+    }
+
+    /// The relay-network keys: an edge needs an upstream; a home must not have one.
+    func validateNetwork() throws {
+        guard (1...86_400).contains(forwardIntervalSeconds) else {
+            throw ConfigError("forward_interval must be between 1 and 86400 seconds")
+        }
+        switch role {
+        case .edge:
+            guard let upstream else { throw ConfigError("role = edge needs upstream = https://HOME-RELAY") }
+            if upstream.scheme == "http", upstreamProxy == nil {
+                throw ConfigError("upstream \(upstream) is an onion address: set upstream_proxy = socks5h://127.0.0.1:9050")
+            }
+            if upstream.scheme == "http", upstreamCA != nil {
+                throw ConfigError("upstream_ca applies to an https upstream only")
+            }
+        case .home:
+            guard upstream == nil, upstreamCA == nil, upstreamProxy == nil else {
+                throw ConfigError("upstream, upstream_ca and upstream_proxy are for role = edge")
+            }
+        }
     }
 }
 

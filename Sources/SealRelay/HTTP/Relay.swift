@@ -76,7 +76,7 @@ public struct Relay: Sendable {
 
     /// The router every public listener shares: routes grouped by caller, each group
     /// registered by its controller; reviewer routes behind the authentication middleware.
-    func publicRouter() throws -> Router<RelayRequestContext> {
+    func publicRouter(upstream: UpstreamClient? = nil) throws -> Router<RelayRequestContext> {
         let router = Router(context: RelayRequestContext.self)
         router.add(middleware: PrivacyHeaders())
         router.add(middleware: OfflinePageAccess())
@@ -89,11 +89,12 @@ public struct Relay: Sendable {
         ProofOfWorkController(gate: pow, spool: spool, metrics: metrics).addRoutes(to: api)
         PublicController(bundle: bundle, intake: intake, metrics: metrics).addRoutes(to: api, paid: paid)
         UploadController(uploads: uploads, metrics: metrics).addRoutes(to: api, paid: paid)
-        MailboxController(spool: spool, fileIO: fileIO).addRoutes(to: api)
+        addMailboxRoutes(to: api, spool: spool, fileIO: fileIO, upstream: upstream)
         let authenticator = try RequestAuthenticator(credentials: credentials, windowSeconds: config.signatureWindowSeconds,
                                                      nonceFile: config.path("nonces"))
         ReviewerController(spool: spool, metrics: metrics, fileIO: fileIO, intake: intake)
             .addRoutes(to: router.group("v1").add(middleware: ReviewerAuthentication(authenticator: authenticator, metrics: metrics)))
+        try addRelayRoutes(to: router, intake: intake)
         return router
     }
 
@@ -107,7 +108,8 @@ public struct Relay: Sendable {
     public func services(onListening: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }) throws -> [any Service] {
         let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(config.idleTimeoutSeconds)))
         let headDeadline = TimeAmount.seconds(Int64(config.requestHeadTimeoutSeconds))
-        let router = try publicRouter()
+        let upstream = try makeUpstream()
+        let router = try publicRouter(upstream: upstream)
         func configuration(_ hp: HostPort, connections: Int) -> ApplicationConfiguration {
             ApplicationConfiguration(address: .hostname(hp.host, port: hp.port), serverName: nil,
                                      availableConnectionsDelegate: MaximumAvailableConnections(connections))
@@ -131,6 +133,7 @@ public struct Relay: Sendable {
                                         configuration: configuration(onion, connections: config.maxConnections),
                                         onServerRunning: announce(.onion), logger: logger))
         }
+        services += networkServices(upstream: upstream)
         return services
     }
 }

@@ -9,6 +9,8 @@ struct RelayRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// Set by `ReviewerAuthentication`; nil on every other route.
     var reviewer: ReviewerCredential?
+    /// Set by `SignatureAuthentication` on the forwarding route: the edge relay that signed.
+    var edge: AllowedEdge?
     /// The SHA-256 the reviewer's signed `Content-Digest` states, for a request with a body.
     var signedDigest: [UInt8]?
 

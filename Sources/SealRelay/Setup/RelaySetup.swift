@@ -14,10 +14,18 @@ public enum RelaySetup {
         public var keyPath: String?
         public var onionListen: HostPort?
         public var adminListen: HostPort
+        /// `--role edge --upstream URL [--upstream-ca PEM]` (docs/ARCHITECTURE.md "Relay network").
+        public var role: RelayRole
+        public var upstream: UpstreamEndpoint?
+        public var upstreamCAPath: String?
 
         public init(directory: String, bundlePath: String, credentialPaths: [String], listen: HostPort, hostname: String,
                     certificatePath: String? = nil, keyPath: String? = nil, onionListen: HostPort? = nil,
-                    adminListen: HostPort = RelayConfig.defaults.adminListen) {
+                    adminListen: HostPort = RelayConfig.defaults.adminListen, role: RelayRole = .home,
+                    upstream: UpstreamEndpoint? = nil, upstreamCAPath: String? = nil) {
+            self.role = role
+            self.upstream = upstream
+            self.upstreamCAPath = upstreamCAPath
             self.directory = directory
             self.bundlePath = bundlePath
             self.credentialPaths = credentialPaths
@@ -64,6 +72,7 @@ public enum RelaySetup {
             config.credentials.append(target)
         }
 
+        try configureNetwork(&config, o)
         let relayKey = try SigningKey.generate(.relay)
         try AtomicFile.write(relayKey.encoded(passphrase: nil), to: "\(dir)/relay.seckey", mode: 0o600)
         try AtomicFile.write(relayKey.encodedPublic(), to: "\(dir)/relay.pub")
@@ -80,5 +89,29 @@ public enum RelaySetup {
         try config.validate()
         try AtomicFile.write(Array(config.rendered().utf8), to: configPath, mode: 0o600)
         return configPath
+    }
+}
+
+extension RelaySetup {
+    /// An edge's upstream, with its CA copied into the state directory so the directory
+    /// stays whole when moved.
+    static func configureNetwork(_ config: inout RelayConfig, _ o: Options) throws {
+        config.role = o.role
+        guard o.role == .edge else {
+            guard o.upstream == nil, o.upstreamCAPath == nil else {
+                throw ConfigError("--upstream and --upstream-ca are for --role edge")
+            }
+            return
+        }
+        guard let upstream = o.upstream else { throw ConfigError("--role edge needs --upstream https://HOME-RELAY") }
+        config.upstream = upstream
+        if let ca = o.upstreamCAPath {
+            let pem = try InputFile.readAll(path: ca, limit: 1 << 20)
+            guard String(decoding: pem, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
+                throw ConfigError("--upstream-ca \(ca) holds no PEM certificate")
+            }
+            try AtomicFile.write(pem, to: "\(config.directory)/upstream-ca.pem")
+            config.upstreamCA = "upstream-ca.pem"
+        }
     }
 }

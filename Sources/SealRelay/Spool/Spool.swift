@@ -285,6 +285,23 @@ public actor Spool {
         return true
     }
 
+    // MARK: forwarding (an edge relay)
+
+    /// Every queued report and its size, in random order, for the forwarder.
+    func queuedReports() -> [(id: EnvelopeID, size: Int)] {
+        entries.map { (id: $0.key, size: $0.value.size) }.shuffled()
+    }
+
+    nonisolated func path(ofQueued id: EnvelopeID) -> String { "\(envelopeDirectory)/\(id.fileName)" }
+
+    /// The upstream stored `id` (its 202): the edge's copy goes, and the id is remembered as
+    /// an acknowledged one, so the same bytes sent here again are answered 202 and not queued
+    /// a second time.
+    func forwarded(_ id: EnvelopeID) async {
+        guard let entry = entries[id] else { return }
+        _ = try? await acknowledge(id, by: entry.recipients)
+    }
+
     private func remove(_ id: EnvelopeID) {
         guard let entry = entries.removeValue(forKey: id) else { return }
         storedBytes -= entry.size

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SealAPI
 import SealCore
 
 #if canImport(Glibc)
@@ -21,13 +22,18 @@ struct Submit: AsyncParsableCommand {
     @Option(name: .customLong("envelope"),
             help: "An envelope made earlier with `seal encrypt` to send as it is (repeatable).")
     var envelopes: [String] = []
+    @Option(name: .customLong("receipt"), help: "Save the relay's signed receipt (JSON) to this file.")
+    var receiptFile: String?
 
     func validate() throws {
+        if receiptFile != nil && envelopes.count > 1 {
+            throw ValidationError("--receipt saves one receipt: send one --envelope at a time")
+        }
         if envelopes.isEmpty {
             try report.requireContent()
         } else if report.describesReport {
             throw ValidationError(
-                "--envelope sends finished envelopes: it cannot be combined with --message, --message-file, --attach, --allow-unscrubbed or --codename-file")
+                "--envelope sends finished envelopes: it cannot be combined with --message, --message-file, --attach, --allow-unscrubbed, --field or --codename-file")
         }
     }
 
@@ -69,7 +75,8 @@ struct Submit: AsyncParsableCommand {
             }
             if isNew { try report.save(newCodename: codename) }
             ReportSealer.showIfNew(codename, isNew: isNew, report: report)
-            print("receipt: \(receipt)")
+            ReceiptNote.lines(receipt).forEach { print($0) }
+            if let receiptFile { try ReceiptNote.save(receipt, to: receiptFile) }
         }
     }
 
@@ -102,14 +109,15 @@ struct Submit: AsyncParsableCommand {
                 }
             }
             for (index, (path, _)) in heads.enumerated() {
-                let receipt: EnvelopeID
+                let receipt: Receipt
                 do {
                     receipt = try await client.submit(envelope: path, progressLabel: "sending \(path)")
                 } catch {
                     let sent = index == 0 ? "" : " (the \(index) envelope(s) listed above were sent)"
                     throw CLIError("\(path): \(error)\(sent)")
                 }
-                print("\(path): receipt \(receipt)")
+                ReceiptNote.lines(receipt, prefix: "\(path): ").forEach { print($0) }
+                if let receiptFile { try ReceiptNote.save(receipt, to: receiptFile) }
             }
         }
     }

@@ -40,6 +40,8 @@ public struct Manifest: Codable, Equatable, Sendable {
     public var reply: Reply?
     public var thread: String?
     public var client: String
+    /// Optional structured testimony (`ReportFields`); absent in reports that have none.
+    public var fields: [String: String]?
 
     public static let cliClient = "seal-cli/1"
     public static let webClient = "web/1"
@@ -81,6 +83,9 @@ public struct Manifest: Codable, Equatable, Sendable {
             guard Base64URL.decode(reply.key, count: 32) != nil, Base64URL.decode(reply.mailbox, count: 16) != nil else {
                 throw ReportError.malformedManifest("reply key or mailbox is malformed")
             }
+        }
+        if let fields = m.fields, !ReportFields.isAcceptable(fields) {
+            throw ReportError.malformedManifest("fields are too many or too long")
         }
         if let thread = m.thread, Base64URL.decode(thread, count: 16) == nil {
             throw ReportError.malformedManifest("thread must be 16 bytes")

@@ -25,6 +25,8 @@ public struct Relay: Sendable {
     let tlsContext: NIOSSLContext
     /// Prices anonymous writes in proof of work.
     let pow: ProofOfWorkGate
+    /// Signs receipts with the relay key and keeps them with queued reports.
+    let receipts: ReceiptBook
     /// Nil when the page's files were not installed beside the executable.
     let web: WebRoutes?
     let logger: Logger
@@ -55,13 +57,14 @@ public struct Relay: Sendable {
                                quotas: .init(maxEnvelopeBytes: config.maxEnvelopeBytes, maxSpoolBytes: config.maxSpoolBytes,
                                              maxEnvelopes: config.maxEnvelopes),
                                expiryDays: config.expiryDays, expiryJitterDays: config.expiryJitterDays)
+        self.receipts = ReceiptBook(key: try RelayKey.load(stateDirectory: config.directory), directory: spool.envelopeDirectory)
         self.pow = ProofOfWorkGate(
             key: try ProofOfWorkKey.loadOrCreate(path: config.path("pow.key")),
             settings: .init(floorBits: config.powBits, maxBits: config.powMaxBits, calmRate: Double(config.powCalmRate),
                             lifetimeSeconds: config.powLifetimeSeconds))
         self.uploads = ChunkedUploads(
             table: UploadTable(capacity: config.maxUploads, idleTimeout: .seconds(config.uploadIdleTimeoutSeconds)),
-            intake: EnvelopeIntake(spool: spool, threadPool: Self.commitPool),
+            intake: EnvelopeIntake(spool: spool, threadPool: Self.commitPool, receipts: receipts),
             delivery: .report(reviewers: Set(bundle.reviewers.map(\.kid))))
     }
 
@@ -79,7 +82,7 @@ public struct Relay: Sendable {
         let router = Router(context: RelayRequestContext.self)
         router.add(middleware: PrivacyHeaders())
         web?.addRoutes(to: router.group())
-        let intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool)
+        let intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool, receipts: receipts)
         let fileIO = FileIO()
         let api = router.group("v1")
         // Anonymous writes, each paid for with proof of work before its body is read.

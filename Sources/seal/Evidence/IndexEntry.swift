@@ -1,0 +1,37 @@
+import Foundation
+import SealCore
+
+/// One opened report as the case index lists it (docs/FORMAT.md §8).
+struct IndexEntry: Codable, Equatable {
+    struct File: Codable, Equatable {
+        var name: String
+        var type: String
+        var size: Int
+        var sha256: String
+    }
+
+    var thread: String
+    var envelope: String
+    var day: String
+    var receipt: ReceiptStatus
+    var kind: String
+    var fields: [String: String]
+    var attachments: [File]
+    /// The report's folder, relative to the index.
+    var folder: String
+
+    /// Reads one report folder; nil when it is not a complete opened report.
+    static func read(folder: String, relative: String, relayKeys: [[UInt8]]?) -> IndexEntry? {
+        guard let bytes = try? InputFile.readAll(path: "\(folder)/manifest.json", limit: Manifest.maxEncodedSize * 2),
+              let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(bytes)) else { return nil }
+        let custody = ReportCustody.read(folder: folder)
+        let saved = ReportOpener.attachmentPaths(in: folder, for: manifest).map { ($0 as NSString).lastPathComponent }
+        let status = ReceiptStatus.of(custody?.receipt, envelope: custody?.envelope, relayKeys: relayKeys)
+        return IndexEntry(
+            thread: manifest.thread ?? "none", envelope: custody?.envelope.description ?? "",
+            day: custody?.receipt.map(\.day) ?? "", receipt: status, kind: manifest.kind.rawValue,
+            fields: manifest.fields ?? [:],
+            attachments: zip(manifest.files, saved).map { File(name: $1, type: $0.type, size: $0.size, sha256: $0.sha256) },
+            folder: relative)
+    }
+}

@@ -39,10 +39,10 @@ final class BundleTrustTests {
         let org = try seal.makeWorld()
         let original = try seal.text("bundle.json")
         try #require(original.contains("\"v\":1"))
-        try seal.write("bundle.json", original.replacingOccurrences(of: "\"v\":1", with: "\"v\":2"))
+        try seal.write("bundle.json", original.replacingOccurrences(of: "\"v\":1", with: "\"v\":3"))
 
         let result = try seal.encrypt(org, out: "r.seal", ["--message", "hi"])
-        expectUserError(result, mentioning: ["version 2"])
+        expectUserError(result, mentioning: ["version 3"])
         seal.expectNoEnvelope("r.seal")
     }
 

@@ -184,4 +184,37 @@ final class CaseFileTests {
         #expect(caught.status == 1, "\(caught)")
         #expect(caught.stderr.contains("custody.json is not a valid receipt"), "\(caught)")
     }
+
+    @Test func aBundleSignedWithRelayKeysChecksReceiptsWhenGivenToOpen() throws {
+        let org = try seal.makeWorld()
+        let relay = try relayKey("relay")
+        let stranger = try relayKey("stranger")
+        try seal.ok("org", "bundle", "--org-key", org.secretKey, "--reviewer", "keys/alice.pub",
+                    "--relay-url", "https://127.0.0.1:8443", "--relay-key", "relay.pub", "--out", "bundle.json")
+        #expect(try seal.json("bundle.json")["v"] as? Int == 2, "relay keys make a v2 bundle")
+        // Sources still encrypt to it.
+        let good = try envelope(org, "good", signer: relay)
+        let other = try envelope(org, "other", signer: stranger)
+
+        let result = try seal.ok("open", "--key", "keys/alice.seckey", "--bundle", "bundle.json",
+                                 "--org-fingerprint", org.fingerprint, "--out", "out", "inbox")
+        #expect(result.stdout.contains("inbox/good.seal: receipt verified"), "\(result)")
+        #expect(result.stdout.contains("inbox/other.seal: receipt invalid"), "\(result)")
+        #expect(try receiptStatus("out", envelope: good) == "verified")
+        #expect(try receiptStatus("out", envelope: other) == "invalid")
+        let verified = try seal.run("verify", "--bundle", "bundle.json", "--org-fingerprint", org.fingerprint, "out")
+        #expect(verified.status == 1 && verified.stderr.contains("not a valid receipt"), "\(verified)")
+    }
+
+    @Test func aBundleThatFailsThePinnedFingerprintIsRefusedBeforeAnythingIsOpened() throws {
+        let org = try seal.makeWorld()
+        let other = try seal.makeOrg("other-org")
+        try envelope(org, "a")
+        let result = try seal.run("open", "--key", "keys/alice.seckey", "--bundle", "bundle.json",
+                                  "--org-fingerprint", other.fingerprint, "--out", "out", "inbox")
+        expectUserError(result, mentioning: ["bundle.json"])
+        seal.expectNothingOpened(in: "out")
+        expectUsageError(try seal.run("open", "--key", "keys/alice.seckey", "--bundle", "bundle.json", "--out", "out", "inbox"),
+                         mentioning: ["--org-fingerprint"])
+    }
 }

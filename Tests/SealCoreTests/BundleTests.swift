@@ -84,8 +84,8 @@ final class BundleTests {
     @Test("a bundle of an unknown version is refused as such")
     func unknownVersion() throws {
         let org = try TestKeys.organisation()
-        let text = String(decoding: try make(org: org), as: UTF8.self).replacingOccurrences(of: "\"v\":1", with: "\"v\":2")
-        #expect(throws: BundleError.unsupportedVersion(2)) {
+        let text = String(decoding: try make(org: org), as: UTF8.self).replacingOccurrences(of: "\"v\":1", with: "\"v\":3")
+        #expect(throws: BundleError.unsupportedVersion(3)) {
             try RecipientBundle.verify(Array(text.utf8), pinned: org.fingerprint, counters: nil)
         }
     }
@@ -95,6 +95,42 @@ final class BundleTests {
         let org = try TestKeys.organisation()
         for bytes in [[], Array("{".utf8), Array("[1]".utf8), Array(#"{"type":"sealrelay-bundle","v":1,"body":"!!","sig":"x"}"#.utf8)] {
             #expect(throws: BundleError.self) { try RecipientBundle.verify(bytes, pinned: org.fingerprint, counters: nil) }
+        }
+    }
+
+    @Test("relay keys make a v2 bundle, signed under the v2 prefix, that carries them")
+    func relayKeysMakeAVersion2Bundle() throws {
+        let org = try TestKeys.organisation()
+        let relay = try SigningKey.generate(.relay)
+        let bytes = try RecipientBundle.sign(organisation: org, reviewers: [TestKeys.identity("alice", seed: 1).publicKey],
+                                             relays: ["https://relay.example"], counter: 1, validDays: 30,
+                                             relayKeys: [relay.publicKey])
+        let file = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        #expect(file["v"] as? Int == 2)
+        let bodyText = try #require(file["body"] as? String)
+        let sigText = try #require(file["sig"] as? String)
+        let body = try #require(Base64URL.decode(bodyText))
+        let sig = try #require(Base64URL.decode(sigText))
+        #expect(try VerifyingKey(publicKey: org.publicKey).isValidSignature(sig, for: Array("sealrelay bundle v2\n".utf8) + body))
+        let verified = try RecipientBundle.verify(bytes, pinned: org.fingerprint, counters: nil)
+        #expect(verified.relayKeys == [relay.publicKey])
+        #expect(try RecipientBundle.verify(make(org: org), pinned: org.fingerprint, counters: nil).relayKeys.isEmpty)
+    }
+
+    @Test("a v2 bundle whose reviewers list epoch keys is refused by a reader that cannot use them")
+    func version2WithEpochsIsRefused() throws {
+        let org = try TestKeys.organisation()
+        let alice = try TestKeys.identity("alice", seed: 1).publicKey
+        let body: [String: Any] = [
+            "org": Base64URL.encode(org.publicKey), "counter": 1, "not_before": "2020-01-01", "not_after": "2999-01-01",
+            "relays": ["https://relay.example"], "relay_keys": [String](),
+            "reviewers": [["name": "alice", "kid": alice.kid.base64URL, "x25519": Base64URL.encode(alice.x25519),
+                           "xwing": Base64URL.encode(alice.xwing), "epochs": [[String: String]]()]]]
+        let bodyBytes = Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
+        let sig = try org.signature(for: Array("sealrelay bundle v2\n".utf8) + bodyBytes)
+        let file: [String: Any] = ["type": "sealrelay-bundle", "v": 2, "body": Base64URL.encode(bodyBytes), "sig": Base64URL.encode(sig)]
+        #expect(throws: BundleError.unsupportedVersion(2)) {
+            try RecipientBundle.verify(Array(try JSONSerialization.data(withJSONObject: file)), pinned: org.fingerprint, counters: nil)
         }
     }
 }

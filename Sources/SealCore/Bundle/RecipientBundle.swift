@@ -11,6 +11,9 @@ public struct RecipientBundle: Sendable {
     public let notAfter: String
     public let relays: [String]
     public let reviewers: [ReviewerPublicKey]
+    /// Raw Ed25519 public keys of the relays whose signed receipts the organisation vouches
+    /// for (a v2 bundle's `relay_keys`, docs/FORMAT.md §2 and §7); empty in v1.
+    public let relayKeys: [[UInt8]]
     /// The signed body exactly as the organisation signed it.
     public let body: [UInt8]
     /// The file as distributed, so a relay can serve it unchanged.
@@ -18,6 +21,7 @@ public struct RecipientBundle: Sendable {
 
     public static let type = "sealrelay-bundle"
     static let signatureContext = Array("sealrelay bundle v1\n".utf8)
+    static let signatureContextV2 = Array("sealrelay bundle v2\n".utf8)
 
     /// Hex SHA-256 of the body bytes: what an envelope's header names.
     public var id: String { Hex.encode(SHA256.hash(data: body)) }
@@ -33,6 +37,7 @@ public struct RecipientBundle: Sendable {
         var not_after: String
         var relays: [String]
         var reviewers: [Reviewer]
+        var relay_keys: [String]? = nil
 
         struct Reviewer: Codable {
             var name: String
@@ -53,7 +58,7 @@ public struct RecipientBundle: Sendable {
 
     /// Builds and signs a bundle. `today` is a parameter so tests can sign expired ones.
     public static func sign(organisation: SigningKey, reviewers: [ReviewerPublicKey], relays: [String],
-                            counter: Int, validDays: Int, today: Date = Date()) throws -> [UInt8] {
+                            counter: Int, validDays: Int, today: Date = Date(), relayKeys: [[UInt8]] = []) throws -> [UInt8] {
         guard !reviewers.isEmpty else { throw BundleError.malformed("a bundle needs at least one reviewer") }
         guard validDays > 0 else { throw BundleError.malformed("a bundle must stay valid for at least one day") }
         guard Set(reviewers.map(\.kid)).count == reviewers.count else {
@@ -64,9 +69,19 @@ public struct RecipientBundle: Sendable {
             not_before: Day.string(today), not_after: Day.string(today.addingTimeInterval(Double(validDays) * 86400)),
             relays: relays,
             reviewers: reviewers.map { .init(name: $0.name, kid: $0.kid.base64URL, x25519: Base64URL.encode($0.x25519), xwing: Base64URL.encode($0.xwing)) })
-        let bodyBytes = Array(try JSON.encoder.encode(body))
-        let sig = try organisation.signature(for: signatureContext + bodyBytes)
-        let file = File(type: type, v: 1, body: Base64URL.encode(bodyBytes), sig: Base64URL.encode(sig))
+        var signed = body
+        // Relay keys need v2: a v1 reader ignoring them would be harmless, but the format
+        // keeps v2's additions in v2 (docs/FORMAT.md §2).
+        let version = relayKeys.isEmpty ? 1 : 2
+        if !relayKeys.isEmpty {
+            for key in relayKeys where (try? VerifyingKey(publicKey: key)) == nil {
+                throw BundleError.malformed("a relay key must be a 32-byte Ed25519 public key")
+            }
+            signed.relay_keys = relayKeys.map { Base64URL.encode($0) }
+        }
+        let bodyBytes = Array(try JSON.encoder.encode(signed))
+        let sig = try organisation.signature(for: (version == 2 ? signatureContextV2 : signatureContext) + bodyBytes)
+        let file = File(type: type, v: version, body: Base64URL.encode(bodyBytes), sig: Base64URL.encode(sig))
         return Array(try JSON.encoder.encode(file)) + [0x0A]
     }
 
@@ -81,7 +96,7 @@ public struct RecipientBundle: Sendable {
         }
         guard object["type"] as? String == type else { throw BundleError.malformed("not a sealrelay bundle") }
         guard let v = object["v"] as? Int else { throw BundleError.malformed("missing version") }
-        guard v == 1 else { throw BundleError.unsupportedVersion(v) }
+        guard v == 1 || v == 2 else { throw BundleError.unsupportedVersion(v) }
         guard let file = try? JSONDecoder().decode(File.self, from: Data(fileBytes)),
               let bodyBytes = Base64URL.decode(file.body), let sig = Base64URL.decode(file.sig, count: 64)
         else { throw BundleError.malformed("body and sig must be base64url") }
@@ -92,7 +107,7 @@ public struct RecipientBundle: Sendable {
         guard Sodium.constantTimeEqual(organisation.fingerprint.bytes, pinned.bytes) else {
             throw BundleError.wrongOrganisation
         }
-        guard organisation.isValidSignature(sig, for: signatureContext + bodyBytes) else {
+        guard organisation.isValidSignature(sig, for: (v == 2 ? signatureContextV2 : signatureContext) + bodyBytes) else {
             throw BundleError.badSignature
         }
         // Only now, with the signature checked, is the content worth interpreting.
@@ -115,11 +130,12 @@ public struct RecipientBundle: Sendable {
             }
         }
         guard !reviewers.isEmpty else { throw BundleError.malformed("no reviewers") }
+        let relayKeys = v == 2 ? try Self.relayKeys(of: body, bodyBytes: bodyBytes) : []
         if let counters {
             try counters.accept(organisation: pinned, counter: body.counter)
         }
         return RecipientBundle(organisation: organisation, counter: body.counter, notBefore: body.not_before,
-                               notAfter: body.not_after, relays: body.relays, reviewers: reviewers,
+                               notAfter: body.not_after, relays: body.relays, reviewers: reviewers, relayKeys: relayKeys,
                                body: bodyBytes, fileBytes: fileBytes)
     }
 
@@ -136,5 +152,20 @@ public struct RecipientBundle: Sendable {
 
     public static func verify(path: String, pinned: Fingerprint, counters: BundleCounterStore?) throws -> RecipientBundle {
         try verify(InputFile.readAll(path: path, limit: 1 << 20), pinned: pinned, counters: counters)
+    }
+
+    /// A v2 body's relay keys. A v2 body whose reviewers carry epoch keys is refused here:
+    /// this reader would seal to the identity keys, which epochs exist to retire
+    /// (docs/FORMAT.md §2).
+    private static func relayKeys(of body: Body, bodyBytes: [UInt8]) throws -> [[UInt8]] {
+        let object = try? JSONSerialization.jsonObject(with: Data(bodyBytes)) as? [String: Any]
+        let reviewers = object?["reviewers"] as? [[String: Any]] ?? []
+        if reviewers.contains(where: { $0["epochs"] != nil }) { throw BundleError.unsupportedVersion(2) }
+        return try (body.relay_keys ?? []).map { text in
+            guard let key = Base64URL.decode(text, count: 32), (try? VerifyingKey(publicKey: key)) != nil else {
+                throw BundleError.malformed("relay_keys must be base64url Ed25519 public keys")
+            }
+            return key
+        }
     }
 }

@@ -10,6 +10,14 @@ struct IndexEntry: Codable, Equatable {
         var sha256: String
     }
 
+    /// For a shared report: the original's custody as the sharing organisation sent it.
+    struct Original: Codable, Equatable {
+        var envelope: String
+        var day: String
+        var receipt: ReceiptStatus
+        var attachments: [ShareCustody.File]
+    }
+
     var thread: String
     var envelope: String
     var day: String
@@ -19,6 +27,7 @@ struct IndexEntry: Codable, Equatable {
     var attachments: [File]
     /// The report's folder, relative to the index.
     var folder: String
+    var original: Original?
 
     /// Reads one report folder; nil when it is not a complete opened report.
     static func read(folder: String, relative: String, relayKeys: [[UInt8]]?) -> IndexEntry? {
@@ -32,6 +41,11 @@ struct IndexEntry: Codable, Equatable {
             day: custody?.receipt.map(\.day) ?? "", receipt: status, kind: manifest.kind.rawValue,
             fields: manifest.fields ?? [:],
             attachments: zip(manifest.files, saved).map { File(name: $1, type: $0.type, size: $0.size, sha256: $0.sha256) },
-            folder: relative)
+            folder: relative,
+            original: manifest.custody.map { c in
+                Original(envelope: c.envelope?.description ?? "", day: c.day ?? "",
+                         receipt: ReceiptStatus.of(c.receipt, envelope: c.envelope, relayKeys: relayKeys),
+                         attachments: c.attachments)
+            })
     }
 }

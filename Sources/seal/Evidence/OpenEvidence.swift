@@ -11,6 +11,13 @@ enum OpenEvidence {
         do {
             let custody = try ReportCustody.record(folder: opened.folder, envelopePath: path)
             guard opened.manifest.kind != .reply else { return }
+            if let original = opened.manifest.custody, opened.manifest.kind == .share {
+                // The original relay's receipt travels inside the share; it is checked with
+                // the same keys, which may or may not include that relay's.
+                let status = ReceiptStatus.of(original.receipt, envelope: original.envelope, relayKeys: relayKeys)
+                let day = original.day.map { ", day \(UntrustedText.line($0, limit: 10))" } ?? ""
+                print("\(path): shared evidence from another organisation: original envelope \(original.envelope?.description ?? "unknown")\(day), original receipt \(status.rawValue), \(original.attachments.count) original attachment(s) (custody in manifest.json)")
+            }
             let status = ReceiptStatus.of(custody.receipt, envelope: custody.envelope, relayKeys: relayKeys)
             let day = custody.receipt.map { " (day \(UntrustedText.line($0.day, limit: 10)))" } ?? ""
             print("\(path): receipt \(status.rawValue)\(day)")

@@ -12,4 +12,6 @@ public enum RelayHeader {
     public static let contentDigest = "Content-Digest"
     /// The proof-of-work token of an anonymous write (`B64URL(challenge).B64URL(nonce)`).
     public static let proofOfWork = "Seal-PoW"
+    /// The signed receipt served with an envelope to a reviewer: its JSON in base64url.
+    public static let receipt = "Seal-Receipt"
 }

@@ -81,9 +81,10 @@ struct Fetch: AsyncParsableCommand {
                 tally.gone += 1
                 print("\(name): no longer on the relay (expired, or fetched by another run)")
                 return
-            case .stored:
+            case .stored(let receiptHeader):
                 tally.fetched += 1
                 print("\(name): fetched (\(entry.size) bytes)")
+                FetchedReceipt.keep(receiptHeader, for: entry.id, beside: path)
             }
             // Only now, with the file synced under its name, may the relay forget it.
             try await client.acknowledge(entry.id, key: key)

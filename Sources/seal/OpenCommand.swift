@@ -12,8 +12,10 @@ struct Open: ParsableCommand {
     @Option(help: "Folder to write the opened reports into.") var out: String
     @Option(help: "Your epoch keys (NAME.epochs.seckey), for reports sealed to them.") var epochs: String?
     @Argument(help: "An envelope (.seal) or a folder of them.") var input: String
+    @OptionGroup var evidence: EvidenceOptions
 
     func run() throws {
+        let relayKeys = try evidence.relayKeys()
         let identity = try ReviewerIdentity.read(path: key, passphrase: passphrase.provider())
         let envelopes: [String]
         if FileSystem.isDirectory(input) {
@@ -39,6 +41,7 @@ struct Open: ParsableCommand {
                 let what = opened.alreadyOpened ? "already opened in" : "opened into"
                 print("\(path): \(opened.manifest.kind.rawValue) \(what) \(opened.folder) (\(opened.manifest.files.count) attachment(s))\(keys.opener(for: path))")
                 AttachmentCheck.run(opened, envelope: path)
+                OpenEvidence.record(opened, envelope: path, relayKeys: relayKeys)
                 threads.insert((opened.folder as NSString).deletingLastPathComponent)
             } catch {
                 failures += 1
@@ -46,6 +49,7 @@ struct Open: ParsableCommand {
             }
         }
         if envelopes.count > 1 { Conversations.summarise(threads) }
+        if failures < envelopes.count { try OpenEvidence.rebuildIndex(out, relayKeys: relayKeys) }
         if failures > 0 {
             if envelopes.count > 1 { Terminal.error("\(failures) of \(envelopes.count) envelopes could not be opened") }
             throw ExitCode(1)

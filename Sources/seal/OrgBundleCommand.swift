@@ -13,6 +13,9 @@ struct OrgBundle: ParsableCommand {
     var epochFiles: [String] = []
     @Option(name: .customLong("relay-url"), help: "A relay URL sources may submit to (repeatable).")
     var relayURLs: [String] = []
+    @Option(name: .customLong("relay-key"),
+            help: "A relay's STATEDIR/relay.pub whose signed receipts reviewers should accept (repeatable; makes a v2 bundle).")
+    var relayKeyFiles: [String] = []
     @Option(help: "Days the bundle stays valid.") var validDays = 90
     @Option(help: "Version counter; must grow with each bundle (default: seconds since 1970).")
     var counter: Int?
@@ -29,8 +32,9 @@ struct OrgBundle: ParsableCommand {
         let keys = try reviewers.map { try ReviewerPublicKey.read(path: $0) }
         let counter = self.counter ?? Int(Date().timeIntervalSince1970)
         let epochs = try EpochPairing.pair(epochFiles, with: keys)
+        let relayKeys = try relayKeyFiles.map(EvidenceOptions.readRelayPublicKey)
         let bytes = try RecipientBundle.sign(organisation: key, reviewers: keys, relays: relayURLs,
-                                             counter: counter, validDays: validDays, epochs: epochs)
+                                             counter: counter, validDays: validDays, epochs: epochs, relayKeys: relayKeys)
         try AtomicFile.write(bytes, to: out, replaceExisting: true)
         print("wrote \(out): \(keys.count) reviewer(s), counter \(counter), valid \(validDays) days")
         print("organisation fingerprint: \(key.fingerprint.hex)")

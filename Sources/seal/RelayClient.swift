@@ -122,7 +122,7 @@ final class RelayClient: Sendable {
     /// every core first; if the relay refuses the token anyway (it expired while a slow
     /// machine worked, or the price rose), the fresh challenge in its refusal is solved and
     /// the report sent once more.
-    func submit(envelope path: String, progressLabel: String?) async throws -> EnvelopeID {
+    func submit(envelope path: String, progressLabel: String?) async throws -> Receipt {
         var offer = try await proofOfWorkOffer()
         for attempt in 1...2 {
             var post = request("POST", "/v1/reports")
@@ -159,13 +159,13 @@ final class RelayClient: Sendable {
         // once to hash it here, once to send it.
         let digest = try ContentDigest.header(ofFile: path)
         return try await upload(envelope: path, request: signed("POST", "/v1/replies/\(mailbox)", key: key, contentDigest: digest),
-                                what: "reply", progressLabel: progressLabel)
+                                what: "reply", progressLabel: progressLabel).receipt
     }
 
     /// Streams the envelope at `path` as the body of `request` and checks that the 202's
     /// receipt names exactly the bytes that were sent.
     private func upload(envelope path: String, request base: HTTPClientRequest, what: String,
-                        progressLabel: String?) async throws -> EnvelopeID {
+                        progressLabel: String?) async throws -> Receipt {
         let size = try InputFile(path: path).size()
         let upload = FileUploadBody(path: path, length: size, progressLabel: progressLabel, eventLoop: eventLoop)
         var request = base
@@ -197,14 +197,16 @@ final class RelayClient: Sendable {
             throw try await failure(response, doing: "accept the \(what)")
         }
         let body = try await transport { try await response.body.collect(upTo: Self.maxErrorSize) }
-        guard let receipt = try? RelayJSON.decode(Receipt.self, from: body.readableBytesView).receipt else { throw CLIError("\(endpoint.origin) answered 202 without a readable receipt: the \(what) may not have been stored") }
+        guard let answer = try? RelayJSON.decode(Receipt.self, from: body.readableBytesView) else { throw CLIError("\(endpoint.origin) answered 202 without a readable receipt: the \(what) may not have been stored") }
         guard let sent = upload.sent.id else {
             throw CLIError("\(endpoint.origin) answered before the whole \(what) was sent: the \(what) was not stored")
         }
+        let receipt = answer.receipt
         guard receipt == sent else {
             throw CLIError("the relay's receipt \(receipt) does not match the \(what) sent (\(sent)): the relay did not store what was sent")
         }
-        return receipt
+        // A relay older than signed receipts answers with the id alone (docs/API.md).
+        return answer
     }
 
     struct InboxEntry: Sendable, Equatable {
@@ -250,7 +252,8 @@ final class RelayClient: Sendable {
         return inbox
     }
 
-    enum DownloadOutcome { case stored, gone }
+    /// `stored` carries the relay's `Seal-Receipt` header, when it sent one (docs/API.md).
+    enum DownloadOutcome { case stored(receiptHeader: String?), gone }
 
     /// `GET /v1/inbox/{id}`, signed: streams the envelope into `path` through an
     /// `AtomicFile`, and lets it appear under `path` (synced) only if it has exactly the
@@ -316,7 +319,7 @@ final class RelayClient: Sendable {
             throw CLIError("the bytes received hash to \(received), not to their id; discarded")
         }
         try output.commit()
-        return .stored
+        return .stored(receiptHeader: response.headers.first(name: RelayHeader.receipt))
     }
 
     /// `DELETE /v1/inbox/{id}`, signed: this reviewer has the envelope safely. A 404 means

@@ -16,6 +16,9 @@ struct ReportOptions: ParsableArguments {
     @Option(name: .customLong("allow-unscrubbed"),
             help: "Send this attachment as it is, WITHOUT removing its metadata (repeatable); needed for formats that cannot be cleaned.")
     var allowUnscrubbed: [String] = []
+    @Option(name: .customLong("field"),
+            help: "Structured testimony, KEY=VALUE (repeatable): workplace, location, employer, buyer, product, label, dates or shipment; at most 2 KiB each.")
+    var fieldAssignments: [String] = []
     @Option(help: "Codename file: reused if it exists, else a new codename is written there (mode 0600).")
     var codenameFile: String?
     @Option(help: "Language to show a new codename in: english, korean or chinese.")
@@ -41,6 +44,24 @@ struct ReportOptions: ParsableArguments {
     /// has a default).
     var describesReport: Bool {
         messageFile != nil || message != nil || !attachments.isEmpty || !allowUnscrubbed.isEmpty || codenameFile != nil
+            || !fieldAssignments.isEmpty
+    }
+
+    /// The `--field` values, checked: a bad one is refused with exit 1 (never cut or
+    /// cleaned), before any file is read or the relay contacted.
+    func fields() throws -> [String: String] {
+        var fields: [String: String] = [:]
+        for assignment in fieldAssignments {
+            let (key, value): (String, String)
+            do {
+                (key, value) = try ReportFields.parse(assignment: assignment)
+            } catch {
+                throw CLIError("\(error); nothing was encrypted")
+            }
+            guard fields[key] == nil else { throw CLIError("--field \(key) is given twice; nothing was encrypted") }
+            fields[key] = value
+        }
+        return fields
     }
 
     func messageText() throws -> String {

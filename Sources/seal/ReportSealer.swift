@@ -15,9 +15,12 @@ enum ReportSealer {
     final class Contents {
         let message: String
         let attachments: [Attachment]
+        let fields: [String: String]
         private let folder: String
 
-        init(message readMessage: () throws -> String, attachments paths: [String], allowUnscrubbed: [String]) throws {
+        init(message readMessage: () throws -> String, attachments paths: [String], allowUnscrubbed: [String],
+             fields: [String: String] = [:]) throws {
+            self.fields = fields
             folder = try PrivateTemporaryDirectory.make()
             do {
                 message = try readMessage()
@@ -30,7 +33,7 @@ enum ReportSealer {
 
         convenience init(_ report: ReportOptions) throws {
             try self.init(message: report.messageText, attachments: report.attachments,
-                          allowUnscrubbed: report.allowUnscrubbed)
+                          allowUnscrubbed: report.allowUnscrubbed, fields: report.fields())
         }
 
         deinit { try? FileManager.default.removeItem(atPath: folder) }
@@ -74,7 +77,8 @@ enum ReportSealer {
     static func seal(_ contents: Contents, codename: Codename, bundle: RecipientBundle, to out: String) throws -> Int {
         let secrets = codename.secrets()
         var writer = try ReportWriter(kind: .report, message: contents.message,
-                                      attachments: contents.attachments, reply: secrets.replyAddress, thread: secrets.thread)
+                                      attachments: contents.attachments, reply: secrets.replyAddress, thread: secrets.thread,
+                                      fields: contents.fields)
         warnUnscrubbed(writer.manifest)
         let output = try AtomicFile(path: out)
         let progress = Terminal.progress("encrypting")

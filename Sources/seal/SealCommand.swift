@@ -18,6 +18,7 @@ struct Seal: AsyncParsableCommand {
         subcommands: [
             Keygen.self, EpochCommand.self, Credential.self, FingerprintCommand.self, Org.self, Encrypt.self, Submit.self,
             Check.self, Fetch.self, Open.self, ReplyCommand.self, PushReplies.self, CodenameCommand.self, Scrub.self,
+            Verify.self, Share.self,
         ]
     )
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SealAPI
 import SealCore
 
 #if canImport(Glibc)
@@ -25,13 +26,18 @@ struct Submit: AsyncParsableCommand {
         "A bundle the organisation signed: its relays are tried after --relay, in order.",
         discussion: "A relay that cannot be reached, fails TLS or answers 5xx is skipped."))
     var bundle: String?
+    @Option(name: .customLong("receipt"), help: "Save the relay's signed receipt (JSON) to this file.")
+    var receiptFile: String?
 
     func validate() throws {
+        if receiptFile != nil && envelopes.count > 1 {
+            throw ValidationError("--receipt saves one receipt: send one --envelope at a time")
+        }
         if envelopes.isEmpty {
             try report.requireContent()
         } else if report.describesReport {
             throw ValidationError(
-                "--envelope sends finished envelopes: it cannot be combined with --message, --message-file, --attach, --allow-unscrubbed or --codename-file")
+                "--envelope sends finished envelopes: it cannot be combined with --message, --message-file, --attach, --allow-unscrubbed, --field or --codename-file")
         }
     }
 
@@ -84,7 +90,8 @@ struct Submit: AsyncParsableCommand {
         }
         if isNew, !codenameShown { try report.save(newCodename: codename) }
         if !codenameShown { ReportSealer.showIfNew(codename, isNew: isNew, report: report) }
-        print("receipt: \(receipt)")
+        ReceiptNote.lines(receipt).forEach { print($0) }
+        if let receiptFile { try ReceiptNote.save(receipt, to: receiptFile) }
         print("relay: \(via)")
     }
 
@@ -118,14 +125,15 @@ struct Submit: AsyncParsableCommand {
                 }
             }
             for (index, (path, _)) in heads.enumerated() {
-                let receipt: EnvelopeID
+                let receipt: Receipt
                 do {
                     receipt = try await client.submit(envelope: path, progressLabel: "sending \(path)")
                 } catch {
                     let sent = index == 0 ? "" : " (the \(index) envelope(s) listed above were sent)"
                     throw CLIError("\(path): \(error)\(sent)")
                 }
-                print("\(path): receipt \(receipt)")
+                ReceiptNote.lines(receipt, prefix: "\(path): ").forEach { print($0) }
+                if let receiptFile { try ReceiptNote.save(receipt, to: receiptFile) }
             }
         }
         print("relay: \(via)")

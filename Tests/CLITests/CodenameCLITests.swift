@@ -38,7 +38,7 @@ final class CodenameCLITests {
 
         try seal.ok("open", "--key", "keys/alice.seckey", "--out", "out", "first.seal")
         try seal.ok("open", "--key", "keys/alice.seckey", "--out", "out", "second.seal")
-        let threads = seal.list("out")
+        let threads = seal.threads(in: "out")
         #expect(threads.count == 1, "both reports share one thread: \(threads)")
         #expect(threads.first?.hasPrefix("thread-") == true)
         #expect(seal.reportFolders(in: "out").count == 2)
@@ -53,7 +53,7 @@ final class CodenameCLITests {
         #expect(a.stdout != b.stdout)
         try seal.ok("open", "--key", "keys/alice.seckey", "--out", "out", "a.seal")
         try seal.ok("open", "--key", "keys/alice.seckey", "--out", "out", "b.seal")
-        #expect(seal.list("out").count == 2)
+        #expect(seal.threads(in: "out").count == 2)
     }
 
     @Test func koreanCodenameOpensIntoTheSameThread() throws {
@@ -76,7 +76,7 @@ final class CodenameCLITests {
 
         try seal.ok("open", "--key", "keys/alice.seckey", "--out", "out", "first.seal")
         try seal.ok("open", "--key", "keys/alice.seckey", "--out", "out", "second.seal")
-        #expect(seal.list("out").count == 1, "\(seal.list("out"))")
+        #expect(seal.threads(in: "out").count == 1, "\(seal.list("out"))")
         #expect(seal.reportFolders(in: "out").count == 2)
     }
 

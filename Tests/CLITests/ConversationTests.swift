@@ -284,7 +284,7 @@ final class ConversationTests {
             #expect(manifest.thread == secrets.thread)
             #expect(manifest.reply == secrets.replyAddress, "the same reply key and mailbox")
         }
-        #expect(seal.list("opened").count == 2, "the other source has its own thread")
+        #expect(seal.threads(in: "opened").count == 2, "the other source has its own thread")
 
         // The summary: one line per conversation, reports listed in name order, the same
         // on every run.

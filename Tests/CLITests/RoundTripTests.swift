@@ -30,14 +30,15 @@ final class RoundTripTests {
                     "--out", "bob", "report.seal")
 
         for out in ["alice", "bob"] {
-            let threads = seal.list(out)
+            #expect(seal.list(out) == ["index.csv", "index.json"] + seal.threads(in: out))
+            let threads = seal.threads(in: out)
             try #require(threads.count == 1, "\(out): \(threads)")
             #expect(threads[0].hasPrefix("thread-"))
             let reports = seal.list("\(out)/\(threads[0])")
             try #require(reports.count == 1, "\(out): \(reports)")
             #expect(reports[0].hasPrefix("report-"))
             let folder = "\(out)/\(threads[0])/\(reports[0])"
-            #expect(seal.tree(folder) == ["attachments/", "attachments/shift-log.txt", "manifest.json", "message.txt"])
+            #expect(seal.tree(folder) == ["attachments/", "attachments/shift-log.txt", "custody.json", "manifest.json", "message.txt"])
             #expect(try seal.read("\(folder)/message.txt") == Data(Self.message.utf8))
             #expect(try seal.read("\(folder)/attachments/shift-log.txt") == Data(Self.attachment.utf8))
 

@@ -265,6 +265,11 @@ struct SealCLI {
         return paths.sorted()
     }
 
+    /// The conversation folders `seal open` made in `out` (beside them: index.json, index.csv).
+    func threads(in out: String) -> [String] {
+        list(out).filter { $0.hasPrefix("thread-") }
+    }
+
     /// The only report folder opened under `out`: `thread-*/report-*`.
     func reportFolders(in out: String) -> [String] {
         list(out).filter { $0.hasPrefix("thread-") }.flatMap { thread in

@@ -97,4 +97,36 @@ final class BundleTests {
             #expect(throws: BundleError.self) { try RecipientBundle.verify(bytes, pinned: org.fingerprint, counters: nil) }
         }
     }
+
+    @Test("relay keys make a v2 bundle, signed under the v2 prefix, that carries them")
+    func relayKeysMakeAVersion2Bundle() throws {
+        let org = try TestKeys.organisation()
+        let relay = try SigningKey.generate(.relay)
+        let bytes = try RecipientBundle.sign(organisation: org, reviewers: [TestKeys.identity("alice", seed: 1).publicKey],
+                                             relays: ["https://relay.example"], counter: 1, validDays: 30,
+                                             relayKeys: [relay.publicKey])
+        let file = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        #expect(file["v"] as? Int == 2)
+        let bodyText = try #require(file["body"] as? String)
+        let sigText = try #require(file["sig"] as? String)
+        let body = try #require(Base64URL.decode(bodyText))
+        let sig = try #require(Base64URL.decode(sigText))
+        #expect(try VerifyingKey(publicKey: org.publicKey).isValidSignature(sig, for: Array("sealrelay bundle v2\n".utf8) + body))
+        let verified = try RecipientBundle.verify(bytes, pinned: org.fingerprint, counters: nil)
+        #expect(verified.relayKeys == [relay.publicKey])
+        #expect(try RecipientBundle.verify(make(org: org), pinned: org.fingerprint, counters: nil).relayKeys.isEmpty)
+    }
+
+    @Test("a v2 bundle carries epoch keys and relay keys together, and a reader gets both")
+    func version2WithEpochsAndRelayKeys() throws {
+        let org = try TestKeys.organisation()
+        let alice = try TestKeys.identity("alice", seed: 1).publicKey
+        let relay = try SigningKey.generate(.relay)
+        let epochs = try EpochBundleTests.epochs("alice", ["2031-01", "2031-02"], seed: 11)
+        let bytes = try RecipientBundle.sign(organisation: org, reviewers: [alice], relays: ["https://relay.example"],
+                                             counter: 1, validDays: 30, epochs: epochs, relayKeys: [relay.publicKey])
+        let verified = try RecipientBundle.verify(bytes, pinned: org.fingerprint, counters: nil)
+        #expect(verified.relayKeys == [relay.publicKey])
+        #expect(verified.epochs.map(\.kid) == epochs.map(\.kid))
+    }
 }

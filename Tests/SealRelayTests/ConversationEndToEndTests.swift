@@ -165,7 +165,7 @@ struct ConversationEndToEndTests {
         #expect(fetched2 == 0 && fetch2Output.contains("fetched 1"), Comment(rawValue: fetch2Output))
         let (opened2, open2Output) = try await seal(["open", "--key", "\(dir)/alice.seckey", "--out", "\(dir)/opened", "\(dir)/inbox"])
         #expect(opened2 == 0, Comment(rawValue: open2Output))
-        let threads = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/opened")
+        let threads = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/opened").filter { $0.hasPrefix("thread-") }
         #expect(threads == ["thread-\(secrets.thread)"], "one conversation: \(threads)")
         let reports = try FileManager.default.contentsOfDirectory(atPath: thread).filter { $0.hasPrefix("report-") }.sorted()
         #expect(reports.count == 2, "\(reports)")

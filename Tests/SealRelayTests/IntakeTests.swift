@@ -15,7 +15,7 @@ struct IntakeTests {
         #expect(reply.status == .accepted)
         let receipt = try #require(reply.json["receipt"] as? String)
         #expect(receipt == Base64URL.encode(Array(SHA256Digest.of(envelope).prefix(16))))
-        #expect(relay.spoolFiles() == ["\(receipt).seal"])
+        #expect(relay.spoolFiles() == ["\(receipt).receipt", "\(receipt).seal"], "the envelope and its signed receipt")
         await relay.stop()
     }
 

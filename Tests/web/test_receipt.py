@@ -50,3 +50,11 @@ def test_a_relay_answering_another_receipt_is_shown_up(browser, world):
         assert envelope_ids(world).get(receipt) == f"{receipt}.seal"
     finally:
         relay.close()
+
+
+def test_the_day_the_relay_signed_for_is_shown_beside_the_receipt(browser, world):
+    import datetime
+    driver = browser("en")
+    submit(driver, world, "day check")
+    assert driver.find_element(By.ID, "receipt-day-line").is_displayed()
+    assert driver.find_element(By.ID, "receipt-day").text == datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")

@@ -13,6 +13,9 @@ public struct RecipientBundle: Sendable {
     public let reviewers: [ReviewerPublicKey]
     /// Epoch keys of the reviewers (v2 only; empty in v1), in month order per reviewer.
     public let epochs: [EpochPublicKey]
+    /// Raw Ed25519 public keys of the relays whose signed receipts the organisation vouches
+    /// for (a v2 bundle's `relay_keys`, docs/FORMAT.md §2 and §8); empty in v1.
+    public let relayKeys: [[UInt8]]
     /// The signed body exactly as the organisation signed it.
     public let body: [UInt8]
     /// The file as distributed, so a relay can serve it unchanged.
@@ -35,6 +38,7 @@ public struct RecipientBundle: Sendable {
         var not_after: String
         var relays: [String]
         var reviewers: [Reviewer]
+        var relay_keys: [String]? = nil
 
         struct Reviewer: Codable {
             var name: String
@@ -66,14 +70,16 @@ public struct RecipientBundle: Sendable {
     /// With epoch keys it is a v2 bundle (which a v1-only reader refuses, so no old client
     /// seals to identities when epochs exist); without, byte for byte the v1 it always was.
     public static func sign(organisation: SigningKey, reviewers: [ReviewerPublicKey], relays: [String],
-                            counter: Int, validDays: Int, epochs: [EpochPublicKey] = [], today: Date = Date()) throws -> [UInt8] {
+                            counter: Int, validDays: Int, epochs: [EpochPublicKey] = [], today: Date = Date(),
+                            relayKeys: [[UInt8]] = []) throws -> [UInt8] {
         guard !reviewers.isEmpty else { throw BundleError.malformed("a bundle needs at least one reviewer") }
         guard validDays > 0 else { throw BundleError.malformed("a bundle must stay valid for at least one day") }
         guard Set(reviewers.map(\.kid)).count == reviewers.count else {
             throw BundleError.malformed("the same reviewer key is listed twice")
         }
         try checkEpochs(epochs, reviewers: reviewers)
-        let version = epochs.isEmpty ? 1 : 2
+        // Epochs and relay keys are v2 additions; a bundle with neither is byte for byte v1.
+        let version = epochs.isEmpty && relayKeys.isEmpty ? 1 : 2
         let body = Body(
             org: Base64URL.encode(organisation.publicKey), counter: counter,
             not_before: Day.string(today), not_after: Day.string(today.addingTimeInterval(Double(validDays) * 86400)),
@@ -84,7 +90,14 @@ public struct RecipientBundle: Sendable {
                              epochs: mine.isEmpty ? nil : mine.map { .init(epoch: $0.epoch.description, kid: $0.kid.base64URL,
                                                                            x25519: Base64URL.encode($0.key.x25519), xwing: Base64URL.encode($0.key.xwing)) })
             })
-        let bodyBytes = Array(try JSON.encoder.encode(body))
+        var signed = body
+        if !relayKeys.isEmpty {
+            for key in relayKeys where (try? VerifyingKey(publicKey: key)) == nil {
+                throw BundleError.malformed("a relay key must be a 32-byte Ed25519 public key")
+            }
+            signed.relay_keys = relayKeys.map { Base64URL.encode($0) }
+        }
+        let bodyBytes = Array(try JSON.encoder.encode(signed))
         let sig = try organisation.signature(for: signatureContext(version: version) + bodyBytes)
         let file = File(type: type, v: version, body: Base64URL.encode(bodyBytes), sig: Base64URL.encode(sig))
         return Array(try JSON.encoder.encode(file)) + [0x0A]
@@ -147,11 +160,13 @@ public struct RecipientBundle: Sendable {
         }
         try checkEpochs(epochs, reviewers: reviewers)
         epochs.sort { ($0.reviewer, $0.epoch) < ($1.reviewer, $1.epoch) }
+        let relayKeys = v == 2 ? try Self.relayKeys(of: body, bodyBytes: bodyBytes) : []
         if let counters {
             try counters.accept(organisation: pinned, counter: body.counter)
         }
         return RecipientBundle(organisation: organisation, counter: body.counter, notBefore: body.not_before,
                                notAfter: body.not_after, relays: body.relays, reviewers: reviewers, epochs: epochs,
+                               relayKeys: relayKeys,
                                body: bodyBytes, fileBytes: fileBytes)
     }
 
@@ -168,5 +183,15 @@ public struct RecipientBundle: Sendable {
 
     public static func verify(path: String, pinned: Fingerprint, counters: BundleCounterStore?) throws -> RecipientBundle {
         try verify(InputFile.readAll(path: path, limit: 1 << 20), pinned: pinned, counters: counters)
+    }
+
+    /// A v2 body's relay keys, each a 32-byte Ed25519 public key.
+    private static func relayKeys(of body: Body, bodyBytes: [UInt8]) throws -> [[UInt8]] {
+        try (body.relay_keys ?? []).map { text in
+            guard let key = Base64URL.decode(text, count: 32), (try? VerifyingKey(publicKey: key)) != nil else {
+                throw BundleError.malformed("relay_keys must be base64url Ed25519 public keys")
+            }
+            return key
+        }
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 /// The first thing inside a report's plaintext: what the report holds and how to answer
 /// its source (docs/FORMAT.md §3-4). Nothing here identifies a device, a person or a time.
 public struct Manifest: Codable, Equatable, Sendable {
-    public enum Kind: String, Codable, Sendable { case report, reply }
+    /// `share`: a report one organisation re-sealed to another (`custody` says from where).
+    public enum Kind: String, Codable, Sendable { case report, reply, share }
 
     public struct File: Codable, Equatable, Sendable {
         public var name: String
@@ -40,6 +41,10 @@ public struct Manifest: Codable, Equatable, Sendable {
     public var reply: Reply?
     public var thread: String?
     public var client: String
+    /// Optional structured testimony (`ReportFields`); absent in reports that have none.
+    public var fields: [String: String]?
+    /// Shares only: the original report's custody (`ShareCustody`).
+    public var custody: ShareCustody?
 
     public static let cliClient = "seal-cli/1"
     public static let webClient = "web/1"
@@ -81,6 +86,14 @@ public struct Manifest: Codable, Equatable, Sendable {
             guard Base64URL.decode(reply.key, count: 32) != nil, Base64URL.decode(reply.mailbox, count: 16) != nil else {
                 throw ReportError.malformedManifest("reply key or mailbox is malformed")
             }
+        }
+        if m.kind == .share {
+            guard let custody = m.custody, custody.isAcceptable else {
+                throw ReportError.malformedManifest("a shared report needs a well-formed custody record")
+            }
+        }
+        if let fields = m.fields, !ReportFields.isAcceptable(fields) {
+            throw ReportError.malformedManifest("fields are too many or too long")
         }
         if let thread = m.thread, Base64URL.decode(thread, count: 16) == nil {
             throw ReportError.malformedManifest("thread must be 16 bytes")

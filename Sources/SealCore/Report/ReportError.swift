@@ -8,6 +8,7 @@ public enum ReportError: Error, Equatable, CustomStringConvertible, Sendable {
     case wrongPaddedLength(expected: Int, got: Int)
     case fileChanged(String)
     case tooManyFiles(Int)
+    case badField(String)
 
     public var description: String {
         switch self {
@@ -19,6 +20,7 @@ public enum ReportError: Error, Equatable, CustomStringConvertible, Sendable {
         case .fileChanged(let path): return "\(path) changed while it was being encrypted; try again"
         case .tooManyFiles(let count):
             return "a report holds at most \(Manifest.maxFiles) files; this one lists \(count)"
+        case .badField(let why): return why
         }
     }
 }

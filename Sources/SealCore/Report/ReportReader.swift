@@ -104,6 +104,12 @@ struct ReportReader: PlaintextSink {
         // for a terminal; manifest.json keeps it exactly, with anything a terminal would act
         // on written as a JSON escape (docs/FORMAT.md §4).
         try AtomicFile.write(Array(UntrustedText.lines(m.message).utf8), to: "\(folder)/message.txt", mode: 0o600)
+        if let fields = m.fields, !fields.isEmpty {
+            // One `key: value` line per field, cleaned as message.txt is; the exact text
+            // stays in manifest.json.
+            let lines = fields.keys.sorted().map { "\(UntrustedText.line($0, limit: 64)): \(UntrustedText.line(fields[$0] ?? "", limit: ReportFields.maxValueBytes))\n" }
+            try AtomicFile.write(Array(lines.joined().utf8), to: "\(folder)/fields.txt", mode: 0o600)
+        }
         let pretty = JSONEncoder()
         pretty.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json = UntrustedText.escapingInvisibles(inJSON: Array(try pretty.encode(m)))

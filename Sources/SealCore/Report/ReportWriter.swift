@@ -23,7 +23,8 @@ public struct ReportWriter {
     private let prefixLength: Int
 
     public init(kind: Manifest.Kind, message: String, attachments: [Attachment],
-                reply: Manifest.Reply?, thread: String?, client: String = Manifest.cliClient) throws {
+                reply: Manifest.Reply?, thread: String?, client: String = Manifest.cliClient,
+                fields: [String: String] = [:], custody: ShareCustody? = nil) throws {
         guard attachments.count <= Manifest.maxFiles else { throw ReportError.tooManyFiles(attachments.count) }
         let stamps = try attachments.map { try InputFile(path: $0.path).stamp() }
         let unscrubbed = attachments.filter(\.unscrubbed).map(\.name)
@@ -31,7 +32,8 @@ public struct ReportWriter {
             kind: kind, message: message,
             files: zip(attachments, stamps).map { .init(name: $0.name, type: $0.type, size: $1.size, sha256: Self.placeholder) },
             scrubbed: attachments.filter { !$0.unscrubbed }.map { .init(name: $0.name, removed: $0.removed) },
-            unscrubbed: unscrubbed.isEmpty ? nil : unscrubbed, reply: reply, thread: thread, client: client)
+            unscrubbed: unscrubbed.isEmpty ? nil : unscrubbed, reply: reply, thread: thread, client: client,
+            fields: try ReportFields.checked(fields), custody: custody)
         let encoded = try manifest.encoded()
         guard encoded.count <= Manifest.maxEncodedSize else {
             throw ReportError.malformedManifest("the message is too long (over \(Manifest.maxEncodedSize >> 20) MiB)")

@@ -8,17 +8,17 @@ extension EnvelopeIntake {
     func answer(_ request: Request, as delivery: Delivery, metrics: RelayMetrics,
                 expectedDigest: [UInt8]? = nil) async throws -> Response {
         do {
-            let id = try await receive(request.body, as: delivery, declaredLength: request.declaredLength,
+            let receipt = try await receive(request.body, as: delivery, declaredLength: request.declaredLength,
                                        expectedDigest: expectedDigest)
-            return Self.accepted(id, metrics: metrics)
+            return Self.accepted(receipt, metrics: metrics)
         } catch {
             throw RelayError(refusing: error, metrics: metrics)
         }
     }
 
-    static func accepted(_ id: EnvelopeID, metrics: RelayMetrics) -> Response {
+    static func accepted(_ receipt: Receipt, metrics: RelayMetrics) -> Response {
         // The spool gauges are refreshed when /metrics is read, not on this hot path.
         metrics.countAccepted()
-        return Response.json(.accepted, Receipt(receipt: id))
+        return Response.json(.accepted, receipt)
     }
 }

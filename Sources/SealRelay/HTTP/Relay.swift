@@ -25,6 +25,8 @@ public struct Relay: Sendable {
     let tlsContext: NIOSSLContext
     /// Prices anonymous writes in proof of work.
     let pow: ProofOfWorkGate
+    /// Signs receipts with the relay key and keeps them with queued reports.
+    let receipts: ReceiptBook
     /// Nil when the page's files were not installed beside the executable.
     let web: WebRoutes?
     let logger: Logger
@@ -55,6 +57,7 @@ public struct Relay: Sendable {
                                quotas: .init(maxEnvelopeBytes: config.maxEnvelopeBytes, maxSpoolBytes: config.maxSpoolBytes,
                                              maxEnvelopes: config.maxEnvelopes),
                                expiryDays: config.expiryDays, expiryJitterDays: config.expiryJitterDays)
+        self.receipts = ReceiptBook(key: try RelayKey.load(stateDirectory: config.directory), directory: spool.envelopeDirectory)
         self.pow = ProofOfWorkGate(
             key: try ProofOfWorkKey.loadOrCreate(path: config.path("pow.key")),
             settings: .init(floorBits: config.powBits, maxBits: config.powMaxBits, calmRate: Double(config.powCalmRate),
@@ -62,7 +65,7 @@ public struct Relay: Sendable {
         self.uploads = ChunkedUploads(
             table: UploadTable(capacity: config.maxUploads, idleTimeout: .seconds(config.uploadIdleTimeoutSeconds),
                                minimumBytesPerMinute: config.uploadMinBytesPerMinute),
-            intake: EnvelopeIntake(spool: spool, threadPool: Self.commitPool),
+            intake: EnvelopeIntake(spool: spool, threadPool: Self.commitPool, receipts: receipts),
             delivery: .report(reviewers: bundle.recipientKids))
     }
 
@@ -81,7 +84,7 @@ public struct Relay: Sendable {
         router.add(middleware: PrivacyHeaders())
         router.add(middleware: OfflinePageAccess())
         web?.addRoutes(to: router.group())
-        let intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool)
+        let intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool, receipts: receipts)
         let fileIO = FileIO()
         let api = router.group("v1")
         // Anonymous writes, each paid for with proof of work before its body is read.

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOPosix
 import SealAPI
 import SealCore
 
@@ -50,7 +51,13 @@ struct ReviewerController: Sendable {
               let body = try? await fileIO.loadFile(path: path, context: context)
         else { throw RelayError.notFound }
         metrics.countDownload()
-        return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: body)
+        var headers: HTTPFields = [.contentType: "application/octet-stream"]
+        if let receipts = intake.receipts,
+           let receipt = try? await intake.threadPool.runIfActive({ receipts.stored(id) }),
+           let value = try? receipt.headerValue(), let name = HTTPField.Name(RelayHeader.receipt) {
+            headers[name] = value
+        }
+        return Response(status: .ok, headers: headers, body: body)
     }
 
     func acknowledge(context: RelayRequestContext) async throws -> Response {

@@ -78,7 +78,7 @@ struct ChunkedUploads: Sendable {
     }
 
     /// Validates the whole upload as the single-request path does and queues it durably.
-    func complete(_ id: UploadID) async throws -> EnvelopeID {
+    func complete(_ id: UploadID) async throws -> Receipt {
         let upload = try await checkOut(id, at: nil)
         do {
             let receipt = try await intake.commit(upload.file, validator: upload.validator, reservation: upload.reservation)

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import SealAPI
 import SealCore
 
 /// Receives one envelope from a request body: validates it as it streams, writes it to a
@@ -9,6 +10,8 @@ import SealCore
 struct EnvelopeIntake: Sendable {
     let spool: Spool
     let threadPool: NIOThreadPool
+    /// Signs and keeps receipts; nil in tests of intake alone, whose answers carry the id only.
+    var receipts: ReceiptBook? = nil
     /// fsync of a directory; a seam so tests can make it fail, never a setting.
     var syncDirectory: @Sendable (String) throws -> Void = { try FileSystem.syncDirectory($0) }
 
@@ -34,7 +37,7 @@ struct EnvelopeIntake: Sendable {
     }
 
     func receive<Body: AsyncSequence>(_ body: Body, as delivery: Delivery, declaredLength: Int?,
-                                      expectedDigest: [UInt8]? = nil) async throws -> EnvelopeID
+                                      expectedDigest: [UInt8]? = nil) async throws -> Receipt
     where Body.Element == ByteBuffer {
         try refuseOversized(declaredLength: declaredLength)
         let reservation = try await reserve()
@@ -80,20 +83,27 @@ struct EnvelopeIntake: Sendable {
     /// in between. The same bytes again (queued, or delivered and acknowledged) are
     /// answered with the same receipt and not queued again. On a throw the caller discards
     /// the file and the reservation.
-    func commit(_ file: PartialFile?, validator: EnvelopeValidator, reservation: Spool.Reservation) async throws -> EnvelopeID {
+    func commit(_ file: PartialFile?, validator: EnvelopeValidator, reservation: Spool.Reservation) async throws -> Receipt {
         try await spool.charge(reservation, total: validator.total)
         let (id, head, size) = try validator.finish()
         guard let file else { throw IntakeError.malformed("envelope is truncated inside its header") }
         await spool.claim(id)
+        let delivery = validator.delivery
+        var signed: SignedReceipt?
         do {
-            if await spool.alreadyHas(id, delivery: validator.delivery) {
+            if await spool.alreadyHas(id, delivery: delivery) {
                 file.discard()
                 await spool.release(reservation)
+                if let receipts { signed = try await threadPool.runIfActive { try receipts.existing(id, delivery: delivery) } }
             } else {
                 let expiry = spool.expiryDate()
-                let final = try spool.path(for: id, delivery: validator.delivery)
-                try await threadPool.runIfActive { [syncDirectory] in
+                let final = try spool.path(for: id, delivery: delivery)
+                // The receipt is durable before the envelope: no reviewer can fetch an
+                // envelope whose receipt a crash lost (an orphan receipt goes at start-up).
+                signed = try await threadPool.runIfActive { [syncDirectory, receipts] in
+                    let receipt = try receipts?.record(id, delivery: delivery, expiry: expiry)
                     try file.commit(to: final, times: expiry, syncDirectory: syncDirectory)
+                    return receipt
                 }
                 await spool.register(reservation, id: id, delivery: validator.delivery, recipients: Set(head.header.kids),
                                      size: size, expiry: expiry)
@@ -103,6 +113,6 @@ struct EnvelopeIntake: Sendable {
             throw error
         }
         await spool.unclaim(id)
-        return id
+        return signed.map(Receipt.init) ?? Receipt(receipt: id)
     }
 }

@@ -87,6 +87,12 @@ public actor Spool {
             loaded[id] = entry
             bytes += entry.size
         }
+        // A receipt is written just before its envelope: one without it is from a commit
+        // that never finished.
+        for name in names where name.hasSuffix(".receipt") {
+            if let id = EnvelopeID(String(name.dropLast(8))), loaded[id] != nil { continue }
+            unlink("\(envelopeDirectory)/\(name)")
+        }
         for name in names where name.hasSuffix(".acks") {
             if let id = EnvelopeID(String(name.dropLast(5))), var entry = loaded[id] {
                 entry.acknowledged = Self.loadAcks("\(envelopeDirectory)/\(name)")
@@ -307,6 +313,7 @@ public actor Spool {
         storedBytes -= entry.size
         unlink("\(envelopeDirectory)/\(id.fileName)")
         unlink("\(envelopeDirectory)/\(id.acksName)")
+        unlink("\(envelopeDirectory)/\(id.receiptName)")
         FileTimes.normaliseDirectory(envelopeDirectory)
         try? FileSystem.syncDirectory(envelopeDirectory)
     }

@@ -276,7 +276,7 @@ async function send() {
         write: (bytes) => upload.write(bytes),
       },
     });
-    const { receipt, expected } = await upload.complete();
+    const { receipt, expected, day } = await upload.complete();
     upload = null;
     stopProofOfWork();
     $('progress-upload').value = 1;
@@ -285,6 +285,9 @@ async function send() {
     $('receipt').textContent = expected;
     $('receipt-relay').textContent = receipt === expected ? '' : receipt;
     $('receipt-mismatch').hidden = receipt === expected;
+    // The day the relay signed for, for the source to note with the receipt.
+    $('receipt-day').textContent = day;
+    $('receipt-day-line').hidden = !day;
     // Sent: nothing of the report needs to stay in this tab.
     $('message').value = '';
     $('files').value = '';
@@ -393,7 +396,7 @@ function clearPage() {
     if (el.type === 'checkbox') el.checked = false; else el.value = '';
   }
   dropReplies();
-  for (const id of ['codename-words', 'file-list', 'receipt', 'receipt-relay']) $(id).textContent = '';
+  for (const id of ['codename-words', 'file-list', 'receipt', 'receipt-relay', 'receipt-day']) $(id).textContent = '';
   location.replace(location.pathname);
 }
 

@@ -169,7 +169,8 @@ export class ChunkedUpload {
   }
 
   /** Sends what is left and asks the relay to check and queue the envelope. Returns
-   * { receipt: what the relay answered, expected: the id of the bytes this page sent }. */
+   * { receipt: what the relay answered, expected: the id of the bytes this page sent,
+   *   day: the UTC day the relay signed for it (docs/API.md "Receipts"), or '' }. */
   async complete() {
     await this.flush();
     const expected = b64url((await this.hash.digest()).subarray(0, 16));
@@ -182,7 +183,8 @@ export class ChunkedUpload {
     }
     if (r.status !== 202 || typeof r.body.receipt !== 'string') throw refusal(r);
     this.onProgress(this.size, this.size);
-    return { receipt: r.body.receipt, expected };
+    const day = typeof r.body.day === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(r.body.day) ? r.body.day : '';
+    return { receipt: r.body.receipt, expected, day };
   }
 
   /** Gives up: the relay deletes the partial upload now rather than at its idle timeout. */

@@ -15,7 +15,6 @@ nothing. Against a real relay (the built sealrelayd, default settings: pow_bits 
 
     SEAL_BIN=... SEALRELAYD_BIN=... python Tests/web/bench_abuse.py [N]
 """
-import hashlib
 import http.client
 import json
 import os
@@ -30,6 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from relayproxy import b64url, b64url_decode, solve_relay_pow  # noqa: E402
+from measure_phone import SOLVE  # noqa: E402
+from measure_pow import RATE, python_rate  # noqa: E402
 from webtest import SEAL, World, load_module, make_driver  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -84,37 +85,6 @@ def relay_cpu_per_request(world, ctx, envelopes, n):
     return kinds
 
 
-def native_rate(seconds=3.0) -> float:
-    salt = b"sealrelay pow v1" + os.urandom(38)
-    n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        hashlib.pbkdf2_hmac("sha256", os.urandom(8), salt, 1000, 32)
-        n += 1
-    return n / (time.perf_counter() - start)
-
-
-RATE = """
-  const [seconds] = args;
-  let last = null;
-  const job = P.solve({ challenge: C.randomBytes(38), bits: 40 }, (p) => { last = p; }, { workers: 1 });
-  job.promise.catch(() => {});
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  job.cancel();
-  return last.rate;
-"""
-
-SOLVE = """
-  const [bits, rounds] = args;
-  const times = [];
-  for (let i = 0; i < rounds; i++) {
-    const start = performance.now();
-    await P.solve({ challenge: C.randomBytes(38), bits }, () => {}).promise;
-    times.push((performance.now() - start) / 1000);
-  }
-  return times;
-"""
-
-
 def submit_latencies(world, rounds):
     times, ok = [], 0
     for i in range(rounds):
@@ -159,10 +129,10 @@ def main():
                 codes = {s: statuses.count(s) for s in set(statuses)}
                 print(f"   {kind:13} {cpu * 1e6:9.0f} us  ({cpu / accepted:5.2f} x accepted)  answers {codes}")
 
-            native = native_rate()
+            native = python_rate(3.0)
             driver = make_driver(world, browser="chromium")
             try:
-                page = load_module(driver, world, RATE, 5)
+                page = load_module(driver, world, RATE, 5, 1)["rate"]
                 print("2. PBKDF2 attempts per second, one core")
                 print(f"   native (OpenSSL via hashlib) {native:7.0f}   Chromium worker {page:7.0f}   ratio {page / native:4.2f}")
                 driver.execute_cdp_cmd("Emulation.setCPUThrottlingRate", {"rate": 4})

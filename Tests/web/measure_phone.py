@@ -13,7 +13,6 @@ throttling slows the page's main thread; whether it slows its workers and WebCry
 threads the same way is not documented, so worker-bound figures may flatter the phone.
 """
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -25,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+from helpers import compose, confirm_codename  # noqa: E402
 from measure_memory import tree_pss_kib  # noqa: E402
 from webtest import World, load_module, make_driver, set_viewport, wait_visible  # noqa: E402
 
@@ -65,20 +65,11 @@ def send_video(driver, video: Path) -> tuple:
             time.sleep(0.1)
 
     driver.find_element(By.ID, "btn-new").click()
-    driver.find_element(By.ID, "message").send_keys("a video")
-    driver.find_element(By.ID, "files").send_keys(str(video))
-    wait_visible(driver, "unclean-box")
-    driver.find_element(By.ID, "send-unclean").click()
-    driver.find_element(By.ID, "btn-continue").click()
-    wait_visible(driver, "step-codename")
-    words = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#codename-words li")]
-    for field in ("a", "b"):
-        n = int(re.search(r"\d+", driver.find_element(By.ID, f"confirm-{field}-label").text).group())
-        driver.find_element(By.ID, f"confirm-{field}").send_keys(words[n - 1])
+    compose(driver, "a video", [video], unclean=True)
     t = threading.Thread(target=sample, daemon=True)
     t.start()
     start = time.perf_counter()
-    driver.find_element(By.ID, "btn-send").click()
+    confirm_codename(driver)  # types two words back and sends
     wait_visible(driver, "step-done", timeout=1800)
     elapsed = time.perf_counter() - start
     stop.set()

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Glibc
+import SealAPI
 @testable import SealCore
 @testable import SealRelay
 
@@ -106,11 +107,13 @@ extension FuzzTargets {
                 number += 1
                 let upload = ChunkedUpload(file: nil, reservation: .init(number: number),
                                            validator: EnvelopeValidator(delivery: .reply(mailbox: MailboxID.random()), maxBytes: 1 << 20))
-                if let (id, displaced) = await table.insert(upload, now: now) {
+                let inserted = await table.insert(upload, now: now)
+                let count = await table.count
+                if let (id, displaced) = inserted {
                     ids.append(id)
-                    if displaced != nil { precondition(await table.count == capacity, "a displacement left a slot empty") }
+                    if displaced != nil { precondition(count == capacity, "a displacement left a slot empty") }
                 } else {
-                    precondition(await table.count == capacity, "a table with room refused an upload")
+                    precondition(count == capacity, "a table with room refused an upload")
                 }
             case 1:
                 guard let id = pick, out[id] == nil else { continue }
@@ -142,7 +145,8 @@ extension FuzzTargets {
                     preconditionFailure("one upload was checked out twice")
                 }
             }
-            precondition(await table.count <= capacity, "more uploads than slots")
+            let count = await table.count
+            precondition(count <= capacity, "more uploads than slots")
         }
     }
 }

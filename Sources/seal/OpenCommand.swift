@@ -43,6 +43,10 @@ struct Open: ParsableCommand {
                 AttachmentCheck.run(opened, envelope: path)
                 OpenEvidence.record(opened, envelope: path, relayKeys: relayKeys)
                 threads.insert((opened.folder as NSString).deletingLastPathComponent)
+            } catch EnvelopeError.notAddressedToYou where epochs == nil {
+                // A report sealed to a monthly epoch key names a kid the identity does not have.
+                failures += 1
+                Terminal.error("\(path): \(EnvelopeError.notAddressedToYou); if it was sealed to an epoch key, add --epochs NAME.epochs.seckey")
             } catch {
                 failures += 1
                 Terminal.error("\(path): \(error)")

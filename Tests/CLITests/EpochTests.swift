@@ -126,6 +126,7 @@ final class EpochTests {
 
         let withoutEpochs = try seal.run("open", "--key", "keys/alice.seckey", "--out", "plain", "r.seal")
         #expect(withoutEpochs.status == 1, "the identity alone does not open it: \(withoutEpochs)")
+        #expect(withoutEpochs.stderr.contains("--epochs"), "and the reviewer is told what to add: \(withoutEpochs)")
 
         let opened = try seal.ok("open", "--key", "keys/alice.seckey", "--epochs", "keys/alice.epochs.seckey", "--out", "out", "r.seal")
         #expect(opened.stdout.contains("with epoch \(Month.fromNow(0))"), "\(opened)")

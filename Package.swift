@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "SealRelayTests",
             dependencies: [
-                "SealRelay", "SealAPI", "SealCore",
+                "SealRelay", "SealAPI", "SealCore", "SealTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import CoreFoundation
 import Foundation
+import NIOPosix
 import SealCore
 
 #if canImport(Glibc)
@@ -10,8 +11,10 @@ import Glibc
 /// `ID.acks` file listing the reviewers' kids that acknowledged it. Nothing about senders
 /// is stored; the only time kept is the expiry day, as the file's modification time.
 ///
-/// The actor owns the in-memory index and the quotas; the slow, blocking work (streaming,
-/// fsync) happens outside it, in `EnvelopeIntake`, and is registered here when durable.
+/// The actor owns the in-memory index and the quotas; the slow, blocking work happens
+/// outside it: streaming and the commit's fsyncs in `EnvelopeIntake`, registered here when
+/// durable, and the unlinks, acknowledgement files and their fsyncs on `maintenance`, so a
+/// slow disk never holds the actor (and with it every upload) or Swift's shared threads.
 public actor Spool {
     public struct Quotas: Sendable {
         public var maxEnvelopeBytes: Int
@@ -58,7 +61,19 @@ public actor Spool {
     private var nextReservation = 0
     private var storedBytes = 0
 
-    public init(directory: String, quotas: Quotas, expiryDays: Int, expiryJitterDays: Int) throws {
+    /// One thread for the spool's own file work: requests queue on it in the order the
+    /// actor made them, so the acknowledged-id record is appended and rewritten in order.
+    static let maintenance: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
+    /// fsync of a directory; a seam so tests can make the disk slow, never a setting.
+    nonisolated let syncDirectory: @Sendable (String) throws -> Void
+
+    public init(directory: String, quotas: Quotas, expiryDays: Int, expiryJitterDays: Int,
+                syncDirectory: @escaping @Sendable (String) throws -> Void = { try FileSystem.syncDirectory($0) }) throws {
+        self.syncDirectory = syncDirectory
         self.incomingDirectory = "\(directory)/incoming"
         self.envelopeDirectory = "\(directory)/envelopes"
         self.replyDirectory = "\(directory)/replies"
@@ -275,18 +290,26 @@ public actor Spool {
         guard !mine.isEmpty else { return false }
         entry.acknowledged.formUnion(mine)
         if entry.acknowledged.isSuperset(of: entry.recipients) {
-            // The file goes first: on a full disk, that frees the room the record needs.
-            remove(id)
+            guard forget(id) else { return false }
             let day = Self.day(of: entry.expiry)
             acknowledged[id] = day
-            try? acknowledgedLog.append(Self.acknowledgedRecord(id, day: day))
+            let record = Self.acknowledgedRecord(id, day: day)
+            // The files go first: on a full disk, that frees the room the record needs.
+            try? await Self.maintenance.runIfActive { [self] in
+                deleteFiles(of: id)
+                try? acknowledgedLog.append(record)
+            }
         } else {
-            let list = entry.acknowledged.map(\.base64URL).sorted()
+            let list = try JSONEncoder().encode(entry.acknowledged.map(\.base64URL).sorted())
             let path = "\(envelopeDirectory)/\(id.acksName)"
-            try AtomicFile.write(try JSONEncoder().encode(list), to: path, mode: 0o600, replaceExisting: true)
-            FileTimes.set(path, to: entry.expiry)
-            FileTimes.normaliseDirectory(envelopeDirectory)
-            entries[id] = entry
+            let (expiry, directory) = (entry.expiry, envelopeDirectory)
+            try await Self.maintenance.runIfActive {
+                try AtomicFile.write(list, to: path, mode: 0o600, replaceExisting: true)
+                FileTimes.set(path, to: expiry)
+                FileTimes.normaliseDirectory(directory)
+            }
+            // Expiry may have removed it meanwhile: never bring it back.
+            if entries[id] != nil { entries[id] = entry }
         }
         return true
     }
@@ -308,42 +331,56 @@ public actor Spool {
         _ = try? await acknowledge(id, by: entry.recipients)
     }
 
-    private func remove(_ id: EnvelopeID) {
-        guard let entry = entries.removeValue(forKey: id) else { return }
+    /// Drops `id` from the index and the quotas; false if it was not queued. Its files are
+    /// the caller's to delete, off the actor (`deleteFiles`).
+    private func forget(_ id: EnvelopeID) -> Bool {
+        guard let entry = entries.removeValue(forKey: id) else { return false }
         storedBytes -= entry.size
+        return true
+    }
+
+    /// Blocking: run it on `maintenance`.
+    private nonisolated func deleteFiles(of id: EnvelopeID) {
         unlink("\(envelopeDirectory)/\(id.fileName)")
         unlink("\(envelopeDirectory)/\(id.acksName)")
         unlink("\(envelopeDirectory)/\(id.receiptName)")
         FileTimes.normaliseDirectory(envelopeDirectory)
-        try? FileSystem.syncDirectory(envelopeDirectory)
+        try? syncDirectory(envelopeDirectory)
     }
 
     /// Deletes every envelope whose expiry day has passed; returns how many.
     @discardableResult
-    func expire(now: Date = Date()) -> Int {
+    func expire(now: Date = Date()) async -> Int {
         let today = Self.day(of: now)
         let forgotten = acknowledged.filter { $0.value < today }
+        var records: [[UInt8]]?
         if !forgotten.isEmpty {
             for id in forgotten.keys { acknowledged[id] = nil }
-            try? acknowledgedLog.replace(with: acknowledged.map(Self.acknowledgedRecord))
+            records = acknowledged.map(Self.acknowledgedRecord)
         }
-        let due = entries.filter { $0.value.expiry <= now }.map(\.key)
-        due.forEach(remove)
-        var removedReplies = 0
+        let due = entries.filter { $0.value.expiry <= now }.map(\.key).filter(forget)
+        var replyFiles: [String] = []
+        var emptyMailboxes: [String] = []
         for (mailbox, replies) in mailboxes {
             for (id, reply) in replies where reply.expiry <= now {
-                unlink("\(replyDirectory)/\(mailbox)/\(id.fileName)")
+                replyFiles.append("\(replyDirectory)/\(mailbox)/\(id.fileName)")
                 mailboxes[mailbox]?[id] = nil
                 storedBytes -= reply.size
-                removedReplies += 1
             }
             if mailboxes[mailbox]?.isEmpty == true {
                 mailboxes[mailbox] = nil
-                rmdir("\(replyDirectory)/\(mailbox)")
+                emptyMailboxes.append("\(replyDirectory)/\(mailbox)")
             }
         }
-        if removedReplies > 0 { FileTimes.normaliseDirectory(replyDirectory) }
-        return due.count + removedReplies
+        let (log, replyDirectory) = (acknowledgedLog, replyDirectory)
+        try? await Self.maintenance.runIfActive { [self, records, replyFiles, emptyMailboxes] in
+            if let records { try? log.replace(with: records) }
+            due.forEach(deleteFiles)
+            replyFiles.forEach { unlink($0) }
+            emptyMailboxes.forEach { rmdir($0) }
+            if !replyFiles.isEmpty { FileTimes.normaliseDirectory(replyDirectory) }
+        }
+        return due.count + replyFiles.count
     }
 }
 

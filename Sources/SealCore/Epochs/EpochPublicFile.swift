@@ -31,15 +31,8 @@ public struct EpochPublicFile: Sendable, Equatable {
     }
 
     public init(bytes: [UInt8]) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-            throw EpochError.malformed("not a JSON object (truncated or damaged?)")
-        }
-        let type = object["type"] as? String ?? ""
-        guard type == Self.type else { throw KeyError.wrongType(expected: Self.type, found: type) }
-        guard let v = object["v"] as? Int, v == 1 else { throw KeyError.unsupportedVersion(object["v"] as? Int ?? 0) }
-        guard let name = object["name"] as? String, let list = object["epochs"] as? [[String: Any]] else {
-            throw EpochError.malformed("needs name and epochs")
-        }
+        let file = try EpochFileObject(bytes: bytes, type: Self.type)
+        let (name, list) = (file.name, file.epochs)
         try self.init(name: name, epochs: list.map { try EpochPublicKey(reviewer: name, jsonObject: $0) })
     }
 

@@ -172,15 +172,8 @@ public struct EpochSecretFile: Sendable {
     /// Parses the file. The file's own structure must be intact; a single entry whose
     /// secrets are damaged is kept, marked, so the other months still open.
     public init(bytes: [UInt8]) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-            throw EpochError.malformed("not a JSON object (truncated or damaged?)")
-        }
-        let type = object["type"] as? String ?? ""
-        guard type == Self.type else { throw KeyError.wrongType(expected: Self.type, found: type) }
-        guard let v = object["v"] as? Int, v == 1 else { throw KeyError.unsupportedVersion(object["v"] as? Int ?? 0) }
-        guard let name = object["name"] as? String, let list = object["epochs"] as? [[String: Any]] else {
-            throw EpochError.malformed("needs name and epochs")
-        }
+        let file = try EpochFileObject(bytes: bytes, type: Self.type)
+        let (object, name, list) = (file.object, file.name, file.epochs)
         var entries: [Entry] = []
         for o in list {
             guard let epochText = o["epoch"] as? String, let epoch = EpochMonth(epochText) else {

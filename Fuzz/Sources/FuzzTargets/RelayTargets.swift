@@ -32,9 +32,9 @@ extension FuzzTargets {
         }
     }
 
-    /// relay.conf as an operator (or a configuration-management mistake) writes it. Only a
-    /// crash or a hang is a finding here: that `rendered()` writes back every configuration
-    /// the parser accepts is not yet true (Fuzz/Findings/README.md).
+    /// relay.conf as an operator (or a configuration-management mistake) writes it: whatever
+    /// the parser accepts, `rendered()` must write back so that it reads the same
+    /// (Tests/SealRelayTests/RelayConfigFileTests.swift holds the cases found so far).
     public static func relayConfig(_ data: UnsafeRawBufferPointer) {
         let path = "/dev/shm/sealrelay-fuzz-conf-\(getpid())"
         guard (try? AtomicFile.write(Array(data), to: path, mode: 0o600, replaceExisting: true)) != nil else {
@@ -42,7 +42,12 @@ extension FuzzTargets {
         }
         defer { unlink(path) }
         guard let config = try? RelayConfig.load(path: path) else { return }
-        _ = config.rendered()
+        let again = "\(path).again"
+        defer { unlink(again) }
+        guard (try? AtomicFile.write(Array(config.rendered().utf8), to: again, mode: 0o600, replaceExisting: true)) != nil,
+              let reloaded = try? RelayConfig.load(path: again)
+        else { preconditionFailure("a configuration the relay accepted does not survive being written out") }
+        precondition(reloaded.rendered() == config.rendered(), "a configuration changes when written out and read back")
     }
 
     /// The plaintext of a report as `seal open` receives it after decryption: length,

@@ -82,28 +82,28 @@ extension RelayConfig {
             onionListen.map { "onion_listen = \($0)" } ?? "# onion_listen = 127.0.0.1:8080",
             "# /healthz and /metrics (counts only); loopback only.",
             "admin_listen = \(adminListen)",
-            "hostname = \(hostname)",
+            "hostname = \(Self.written(hostname))",
             "",
             "# TLS certificate and key (PEM). Point these at e.g. Let's Encrypt files to replace",
             "# the self-signed pair init made.",
-            "tls_certificate = \(tlsCertificate)",
-            "tls_key = \(tlsKey)",
+            "tls_certificate = \(Self.written(tlsCertificate))",
+            "tls_key = \(Self.written(tlsKey))",
             "",
             "# The organisation-signed recipient bundle served at /v1/bundle.",
-            "bundle = \(bundle)",
+            "bundle = \(Self.written(bundle))",
             "# The organisation's fingerprint (hex SHA-256 of its signing key), as published by the",
             "# organisation. The submission page shows it and encrypts only to a bundle it signed;",
             "# the relay refuses to start if bundle.json is signed by a different key.",
-            organisationFingerprint.map { "organisation_fingerprint = \($0)" } ?? "# organisation_fingerprint = HEX",
+            organisationFingerprint.map { "organisation_fingerprint = \(Self.written($0))" } ?? "# organisation_fingerprint = HEX",
             "# Reviewer fetch credentials (NAME.fetch.pub), one line each. NAME must match the",
             "# reviewer's name in the bundle.",
         ]
-        lines += credentials.map { "credential = \($0)" }
+        lines += credentials.map { "credential = \(Self.written($0))" }
         lines += [
             "",
             "# Spool: ciphertext only. When a quota is reached the relay answers 507 and keeps",
             "# everything it already accepted.",
-            "spool = \(spool)",
+            "spool = \(Self.written(spool))",
             "max_envelope_bytes = \(maxEnvelopeBytes)",
             "max_spool_bytes = \(maxSpoolBytes)",
             "max_envelopes = \(maxEnvelopes)",
@@ -137,7 +137,7 @@ extension RelayConfig {
             "request_head_timeout_seconds = \(requestHeadTimeoutSeconds)",
             "# notice, info, warning, error or critical. Logs hold no addresses, headers or request",
             "# times; debug and trace are refused because they would log connection times.",
-            "log_level = \(logLevel)",
+            "log_level = \(Self.written(logLevel))",
             "",
         ]
         lines += renderedNetwork()
@@ -159,7 +159,7 @@ extension RelayConfig {
             lines += [
                 upstream.map { "upstream = \($0)" } ?? "# upstream = https://home.example.org",
                 "# The CA (PEM) the upstream's certificate must chain to; without it, the system's roots.",
-                upstreamCA.map { "upstream_ca = \($0)" } ?? "# upstream_ca = upstream-ca.pem",
+                upstreamCA.map { "upstream_ca = \(Self.written($0))" } ?? "# upstream_ca = upstream-ca.pem",
                 "# Reach the upstream through Tor (an onion upstream needs it).",
                 upstreamProxy.map { "upstream_proxy = \($0)" } ?? "# upstream_proxy = socks5h://127.0.0.1:9050",
             ]
@@ -168,8 +168,18 @@ extension RelayConfig {
                       "# (`sealrelayd edge allow --config relay.conf EDGE.relay.pub` adds one)."]
         }
         lines.append("forward_interval = \(forwardIntervalSeconds)")
-        lines += edges.map { "edge = \($0)" }
+        lines += edges.map { "edge = \(Self.written($0))" }
         lines.append("")
         return lines
+    }
+}
+
+extension RelayConfig {
+    /// A value as `load` will read it back: in quotes when trimming the line or taking off
+    /// one pair of quotes would change it, so a rewritten `relay.conf` means what it meant.
+    static func written(_ value: String) -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let looksQuoted = value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"")
+        return trimmed != value || looksQuoted ? "\"\(value)\"" : value
     }
 }

@@ -144,24 +144,34 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
         self.port = port
     }
 
-    /// "HOST:PORT" or "[V6]:PORT".
+    /// "HOST:PORT" or "[V6]:PORT". The host is a name or IPv4 address (letters, digits, `-`,
+    /// `.`) or, in brackets, an IPv6 address (hex digits, `:`, `.`): nothing else, so that
+    /// `description` writes back exactly what was read and `relay.conf` survives being
+    /// rewritten by `sealrelayd` (a fuzzer found `listen = 1.2:3.]:80` did not).
     public init?(_ text: String) {
         let host: Substring
         let port: Substring
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
             host = text[text.index(after: text.startIndex)..<close]
             let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { return nil }
+            guard rest.hasPrefix(":"), host.contains(":"), host.allSatisfy(Self.isIPv6Character) else { return nil }
             port = rest.dropFirst()
         } else {
             guard let colon = text.lastIndex(of: ":") else { return nil }
             host = text[..<colon]
             port = text[text.index(after: colon)...]
+            guard host.allSatisfy(Self.isNameCharacter) else { return nil }
         }
-        guard !host.isEmpty, let p = Int(port), (0...65535).contains(p) else { return nil }
+        guard !host.isEmpty, !port.isEmpty, port.allSatisfy({ $0.isASCII && $0.isNumber }), let p = Int(port), (0...65535).contains(p) else { return nil }
         self.host = String(host)
         self.port = p
     }
+
+    private static func isNameCharacter(_ c: Character) -> Bool {
+        c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == ".")
+    }
+
+    private static func isIPv6Character(_ c: Character) -> Bool { c.isASCII && (c.isHexDigit || c == ":" || c == ".") }
 
     /// 127.0.0.0/8 or ::1, as address literals (`LoopbackHost`).
     public var isLoopback: Bool { LoopbackHost.contains(host) }

@@ -140,13 +140,24 @@ final class QPDFDocument {
     }
 
     /// A dictionary's (or a stream dictionary's) keys, with their leading slash.
+    ///
+    /// A key that is not UTF-8 (`/I#BD#DF`) refuses the file: a Swift `String` would repair
+    /// it, and the repaired name finds nothing when it is looked up or removed, so whatever
+    /// the key holds would pass through the cleaning untouched (a fuzzer found a trailer
+    /// entry that did).
     func keys(_ dict: Handle) throws -> [String] {
         qpdf_oh_begin_dict_key_iter(data, dict)
         var keys: [String] = []
+        var unreadable = false
         while qpdf_oh_dict_more_keys(data) != QPDF_FALSE {
-            if let k = qpdf_oh_dict_next_key(data) { keys.append(String(cString: k)) }
+            guard let k = qpdf_oh_dict_next_key(data) else { continue }
+            if let key = String(validatingCString: k) { keys.append(key) } else { unreadable = true }
         }
         try check()
+        guard !unreadable else {
+            throw ScrubError.refused(name: name, format: "PDF",
+                                     reason: "a dictionary in it has a key that is not text, which SealRelay cannot check")
+        }
         return keys
     }
 

@@ -1,0 +1,50 @@
+import Foundation
+import SealCore
+import Testing
+@testable import SealRelay
+
+/// relay.conf as `sealrelayd` reads it and writes it back (`rendered()`): `init`, `edge allow`
+/// and the migration of a relay rewrite the operator's file, so what they write must mean
+/// what the file meant.
+@Suite("relay.conf, read and written back")
+struct RelayConfigFileTests {
+    func load(_ text: String) throws -> RelayConfig {
+        let dir = NSTemporaryDirectory() + "sealrelay-conf-" + UUID().uuidString
+        try FileSystem.makePrivateDirectory(dir)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try text.write(toFile: "\(dir)/relay.conf", atomically: true, encoding: .utf8)
+        return try RelayConfig.load(path: "\(dir)/relay.conf")
+    }
+
+    @Test("a listen address that could not be written back as read is refused",
+          arguments: ["0.0.0.0:840.].1:8080", "[::1]x:8443", "[127.0.0.1]:8443", "relay example.org:8443",
+                      "127.0.0.1:+8443", "127.0.0.1:", "[::1]]:8443", "ｒelay.example.org:8443"])
+    func oddListenAddressIsRefused(address: String) {
+        #expect(HostPort(address) == nil)
+        #expect(throws: ConfigError.self) { try load("listen = \(address)") }
+    }
+
+    @Test("names, IPv4 and bracketed IPv6 addresses are read and written back unchanged",
+          arguments: ["127.0.0.1:8443", "relay.example.org:443", "[::1]:8443", "[2001:db8::1]:443"])
+    func listenAddressRoundTrips(address: String) throws {
+        #expect(HostPort(address)?.description == address)
+        #expect(try load("listen = \(address)").listen.description == address)
+    }
+
+    @Test("values with quotes or outer spaces survive being written out and read back")
+    func quotedValuesRoundTrip() throws {
+        let config = try load("""
+            hostname = ""relay.example.org""
+            credential = " padded.fetch.pub "
+            credential = "
+            spool = ""
+            """)
+        #expect(config.hostname == "\"relay.example.org\"")
+        #expect(config.credentials == [" padded.fetch.pub ", "\""])
+        let again = try load(config.rendered())
+        #expect(again.hostname == config.hostname)
+        #expect(again.credentials == config.credentials)
+        #expect(again.spool == config.spool)
+        #expect(again.rendered() == config.rendered())
+    }
+}

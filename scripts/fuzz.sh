@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets in Fuzz/ with the address sanitizer and runs each for a
 # bounded time on its committed seed corpus plus what earlier runs found.
 #
-#   scripts/fuzz.sh SECONDS [TARGET ...]      e.g. scripts/fuzz.sh 20  (CI), 1800 (a release)
+#   scripts/fuzz.sh SECONDS [TARGET ...]      e.g. scripts/fuzz.sh 10  (CI), 1800 (a release)
 #
 # A crash, a timeout (10 s for one input), a leak or memory past 2 GiB fails the run; the
 # input is kept in .artifacts/fuzz/ as a file to replay (`.build-fuzz/release/fuzz-X FILE`).

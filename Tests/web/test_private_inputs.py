@@ -24,7 +24,7 @@ def test_every_text_field_has_spellcheck_autocomplete_autocorrect_and_autocapita
     driver = browser("en")
     open_page(driver, world)
     fields = driver.execute_script(TEXT_FIELDS)
-    assert {f["id"] for f in fields} >= {"message", "confirm-a", "confirm-b", "codename-input"}, fields
+    assert {f["id"] for f in fields} >= {"message", "confirm-a", "confirm-b", "codename-input", "field-workplace", "field-shipment"}, fields
     wrong = [f for f in fields
              if f["spellcheck"] is not False or f["autocapitalize"] != "none" or f["attributes"] != ["false", "off", "off"]]
     assert wrong == []

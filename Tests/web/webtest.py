@@ -3,10 +3,12 @@ Chromium (Debian's chromium and chromedriver, through Selenium) and in Firefox E
 over its own WebDriver BiDi endpoint by firefox.py, as Debian has no geckodriver), headless,
 against a real `sealrelayd` process on loopback HTTPS.
 
-Browser configurations (the `browser_name` fixture; a test module may narrow it):
+Browser configurations (the `browser_name` fixture, $SEAL_WEB_BROWSERS; a test module may
+narrow it or name one):
   chromium          Debian's chromium
   firefox           Debian's firefox-esr (153)
-  firefox-140       Firefox ESR 140, the base of Tor Browser 15, at $FIREFOX_140
+  firefox-140       Firefox ESR 140, the base of Tor Browser 15, at $FIREFOX_140 (by default
+                    only in tests that need its JIT)
   firefox-140-tor   the same with Tor Browser's preferences (fingerprinting resistance,
                     first-party isolation, no disk cache, the "Safer" level: no JIT, no wasm)
 
@@ -155,7 +157,10 @@ class World:
         self.log.close()
 
 
-BROWSERS = ["chromium", "firefox", "firefox-140", "firefox-140-tor"]
+# Plain ESR 140 runs only where it differs from ESR 140 with Tor Browser's preferences (a test
+# that needs a JIT asks for it by name): everything else the Tor configuration covers, with
+# more turned off. SEAL_WEB_BROWSERS="chromium firefox firefox-140 firefox-140-tor" runs all four.
+BROWSERS = os.environ.get("SEAL_WEB_BROWSERS", "chromium firefox firefox-140-tor").split()
 FIREFOX_140 = os.environ.get("FIREFOX_140", "")
 
 

@@ -8,6 +8,7 @@ import { verifyBundle, digitGroups } from './bundle.js';
 import * as relay from './relay.js';
 import { OFFLINE } from './offline.js';
 import { fromHex } from './crypto.js';
+import { renderFields, readFields, clearFields, FieldError } from './fields.js';
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -15,6 +16,7 @@ const state = {
   codename: null,
   followup: false,
   files: [], // { file, name, type, blob, removed, refused, unscrubbed }
+  fields: {}, // the structured fields given, checked (fields.js)
   confirm: [0, 1],
   step: 'start',
   urls: [], // object URLs of reply attachments, revoked when the mailbox is left
@@ -108,6 +110,8 @@ function startCompose(followup) {
   state.files = [];
   $('files').value = '';
   $('message').value = '';
+  clearFields();
+  state.fields = {};
   $('send-unclean').checked = false;
   renderFiles();
   say($('compose-title'), followup ? 'compose.title_followup' : 'compose.title');
@@ -172,6 +176,13 @@ function onCompose(ev) {
   ev.preventDefault();
   const message = $('message').value;
   if (!message.trim() && state.files.length === 0) return alertError('compose.error.empty');
+  try {
+    state.fields = readFields();
+  } catch (e) {
+    if (!(e instanceof FieldError)) throw e;
+    alertError(`fields.error.${e.code}`, { field: t(`fields.${e.key}`) });
+    return $(`field-${e.key}`).focus();
+  }
   if (state.files.some((f) => f.refused) && !$('send-unclean').checked) return alertError('compose.error.unclean');
   for (const f of state.files) f.unscrubbed = Boolean(f.refused);
   if (state.followup) return send();
@@ -265,6 +276,7 @@ async function send() {
     const { sealReport } = await reports();
     await sealReport({
       message: $('message').value,
+      fields: state.fields,
       files: state.files,
       reply: { key: b64url(secrets.replyKey.publicKey), mailbox: secrets.mailboxId },
       thread: secrets.thread,
@@ -290,6 +302,8 @@ async function send() {
     $('receipt-day-line').hidden = !day;
     // Sent: nothing of the report needs to stay in this tab.
     $('message').value = '';
+    clearFields();
+    state.fields = {};
     $('files').value = '';
     state.files = [];
     renderFiles();
@@ -379,7 +393,9 @@ function leave() {
   stopProofOfWork();
   state.codename = null;
   state.files = [];
+  state.fields = {};
   $('message').value = '';
+  clearFields();
   dropReplies();
   showStep('start');
 }
@@ -403,6 +419,7 @@ function clearPage() {
 // ---- start-up ---------------------------------------------------------------------
 
 async function main() {
+  renderFields($('fields'));
   const lang = i18n.preferredLanguage();
   await i18n.setLanguage(lang);
   $('lang-select').value = lang;

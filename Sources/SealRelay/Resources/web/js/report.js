@@ -28,14 +28,15 @@ async function* slices(blob) {
 
 /**
  * files: [{ name, type, blob, removed: [words], unscrubbed: bool }]
- * options: { kind: 'report', message, reply: { key, mailbox }, thread, recipients, bundleId,
+ * options: { kind: 'report', message, fields: { key: value } (checked by fields.js), reply: { key, mailbox },
+ *            thread, recipients, bundleId,
  *            onProgress(done, total) over both passes, sink, sealerFor (tests only) }
  * sink: { begin(envelopeBytes), write(bytes) } receives the envelope in order; write may
  * return a promise, which is awaited (back-pressure). Without a sink the envelope is
  * collected into a Blob (tests, and small envelopes).
  * Returns { blob (without a sink), manifest, size }.
  */
-export async function sealReport({ kind = 'report', message, files, reply, thread, recipients, bundleId, onProgress, sealerFor, sink }) {
+export async function sealReport({ kind = 'report', message, fields, files, reply, thread, recipients, bundleId, onProgress, sealerFor, sink }) {
   const fileBytes = files.reduce((n, f) => n + f.blob.size, 0);
   let done = 0;
   let total = fileBytes; // until the padded length is known
@@ -65,6 +66,7 @@ export async function sealReport({ kind = 'report', message, files, reply, threa
   const unscrubbed = files.filter((f) => f.unscrubbed).map((f) => wellFormed(f.name));
   if (unscrubbed.length) manifest.unscrubbed = unscrubbed;
   if (reply) manifest.reply = reply;
+  if (fields && Object.keys(fields).length) manifest.fields = fields;
   const manifestBytes = new TextEncoder().encode(canonicalJSON(manifest));
   const length = paddedLength(4 + manifestBytes.length + fileBytes);
   const sealer = sealerFor ? await sealerFor(length) : await EnvelopeSealer.create({ recipients, bundleId, length });

@@ -23,7 +23,10 @@ struct Check: AsyncParsableCommand {
     var out: String?
     @Option(help: ArgumentHelp(
         "A bundle the organisation signed: its relays are tried after --relay, in order.",
-        discussion: "A relay that cannot be reached, fails TLS or answers 5xx is skipped."))
+        discussion: """
+            A relay that cannot be reached, fails TLS or answers 5xx is skipped. Without --bundle, the \
+            last bundle seal verified for this organisation is used (kept in its state directory).
+            """))
     var bundle: String?
 
     private struct Tally {

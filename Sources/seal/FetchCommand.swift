@@ -30,6 +30,8 @@ struct Fetch: AsyncParsableCommand {
         }
     }
 
+    func validate() throws { try relay.requireRelay() }
+
     func run() async throws {
         let key = try SigningKey.read(path: credential, kind: .fetchCredential(name: ""), passphrase: passphrase.provider())
         try prepareOutputFolder()

@@ -43,6 +43,8 @@ struct PushReplies: AsyncParsableCommand {
         }
     }
 
+    func validate() throws { try relay.requireRelay() }
+
     func run() async throws {
         guard FileSystem.isDirectory(folder) else { throw CLIError("\(folder) is not a folder") }
         var tally = Tally()

@@ -109,7 +109,9 @@ final class RelayClient: Sendable {
     func verifiedBundle(pinned: Fingerprint) async throws -> RecipientBundle {
         let bytes = try await bundle()
         do {
-            return try RecipientBundle.verify(bytes, pinned: pinned, counters: .standard())
+            let bundle = try RecipientBundle.verify(bytes, pinned: pinned, counters: .standard())
+            KnownBundles.standard().keep(bundle)
+            return bundle
         } catch let error as BundleError {
             throw CLIError("the relay's \(error)")
         }

@@ -2,8 +2,9 @@ import Foundation
 import SealCore
 
 /// The relays `seal submit` and `seal check` try, in order (README.md "Several relays"): the
-/// `--relay` given first, then the relays of the `--bundle` the organisation signed. A relay
-/// that cannot be reached, fails TLS, or answers 5xx is skipped with a note; any other
+/// `--relay` given first, then the relays of the bundle the organisation signed: `--bundle`,
+/// or else the last bundle `seal` verified for the pinned organisation (`KnownBundles`). A
+/// relay that cannot be reached, fails TLS, or answers 5xx is skipped with a note; any other
 /// answer (a refusal, a bad bundle) is the relay speaking, and stops the run.
 struct RelayFailover {
     let options: RelayOptions
@@ -13,21 +14,36 @@ struct RelayFailover {
     ///   the pinned organisation (and the counter store) before any of them is used.
     init(options: RelayOptions, bundle path: String?, pinned: Fingerprint) throws {
         self.options = options
-        var relays = [options.relay]
+        let known = KnownBundles.standard()
+        let bundle: RecipientBundle?
         if let path {
-            let bundle: RecipientBundle
             do {
                 bundle = try RecipientBundle.verify(path: path, pinned: pinned, counters: .standard())
             } catch {
                 throw CLIError("--bundle \(path): \(error)")
             }
-            for url in bundle.relays where !relays.contains(url) {
-                if (try? RelayEndpoint(parsing: url)) != nil {
-                    relays.append(url)
-                } else {
-                    Terminal.warn("the bundle's relay \(UntrustedText.line(url, limit: 200)) is not a usable address; skipped")
-                }
+            bundle.map(known.keep)
+        } else {
+            do {
+                bundle = try known.bundle(of: pinned)
+            } catch where options.relay != nil {
+                Terminal.warn("\(error); trying --relay alone")
+                bundle = nil
             }
+        }
+        var relays = options.relay.map { [$0] } ?? []
+        for url in bundle?.relays ?? [] where !relays.contains(url) {
+            if (try? RelayEndpoint(parsing: url)) != nil {
+                relays.append(url)
+            } else {
+                Terminal.warn("the bundle's relay \(UntrustedText.line(url, limit: 200)) is not a usable address; skipped")
+            }
+        }
+        guard !relays.isEmpty else {
+            throw CLIError("""
+                no relay to try: give --relay URL or --bundle FILE (the organisation's signed bundle); \
+                seal has kept no bundle of this organisation yet
+                """)
         }
         self.relays = relays
     }

@@ -5,11 +5,15 @@ import Foundation
 struct RelayOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "The relay's address, https://HOST[:PORT].",
-        discussion: "http:// is accepted only for 127.0.0.1, ::1, localhost and .onion addresses (a Tor onion service encrypts end to end)."))
-    var relay: String
+        discussion: """
+            http:// is accepted only for 127.0.0.1, ::1, localhost and .onion addresses (a Tor onion service \
+            encrypts end to end). submit and check may leave it out: they then use the relays of --bundle, or of \
+            the last bundle seal verified for the organisation.
+            """))
+    var relay: String?
 
     @Option(help: ArgumentHelp(
-        "Trust exactly this certificate or CA (PEM) for the relay, instead of the system's CAs.",
+        "Trust exactly this certificate or CA (PEM) for the relays, instead of the system's CAs.",
         discussion: "For a relay with a self-signed certificate: get the PEM file from the operator over a channel you trust."))
     var ca: String?
 
@@ -19,6 +23,7 @@ struct RelayOptions: ParsableArguments {
     var proxy: String?
 
     func validate() throws {
+        guard let relay else { return }
         do {
             let endpoint = try RelayEndpoint(parsing: relay)
             if let proxy { _ = try RelayProxy(parsing: proxy) }
@@ -30,6 +35,14 @@ struct RelayOptions: ParsableArguments {
         }
     }
 
-    func endpoint() throws -> RelayEndpoint { try RelayEndpoint(parsing: relay) }
+    /// For commands that talk to one relay (fetch, push-replies): `--relay` is required there.
+    func requireRelay() throws {
+        if relay == nil { throw ValidationError("--relay is required") }
+    }
+
+    func endpoint() throws -> RelayEndpoint {
+        guard let relay else { throw CLIError("--relay is required") }
+        return try RelayEndpoint(parsing: relay)
+    }
     func proxySetting() throws -> RelayProxy? { try proxy.map { try RelayProxy(parsing: $0) } }
 }

@@ -24,7 +24,10 @@ struct Submit: AsyncParsableCommand {
     var envelopes: [String] = []
     @Option(help: ArgumentHelp(
         "A bundle the organisation signed: its relays are tried after --relay, in order.",
-        discussion: "A relay that cannot be reached, fails TLS or answers 5xx is skipped."))
+        discussion: """
+            A relay that cannot be reached, fails TLS or answers 5xx is skipped. Without --bundle, the \
+            last bundle seal verified for this organisation is used (kept in its state directory).
+            """))
     var bundle: String?
     @Option(name: .customLong("receipt"), help: "Save the relay's signed receipt (JSON) to this file.")
     var receiptFile: String?

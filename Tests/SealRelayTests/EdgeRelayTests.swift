@@ -215,6 +215,36 @@ struct EdgeRelayTests {
         #expect(try await net.eventually { try await net.homeInbox() == [receipt] })
     }
 
+    @Test("seal submit without --relay sends to the relays of --bundle, and later to those of the bundle it kept")
+    func submitWithoutRelayUsesKeptBundle() async throws {
+        let net = try await RelayNetwork()
+        try await net.startHome()
+        try await net.startEdge()
+        let dead = "https://127.0.0.1:\(try ConversationEndToEndTests.freePort())"
+        let bundle = try RecipientBundle.sign(organisation: net.home.org, reviewers: net.home.reviewers.map(\.publicKey),
+                                              relays: [dead, net.edgeBase], counter: 1, validDays: 10)
+        try AtomicFile.write(bundle, to: "\(net.home.dir)/relays.json")
+        let state = "\(net.home.dir)/seal-state"
+        let pin = ["--org-fingerprint", net.home.org.fingerprint.hex, "--ca", "\(net.home.stateDirectory)/tls/cert.pem"]
+
+        let (none, noneOutput) = try await ConversationEndToEndTests.seal(["submit"] + pin + ["--message", "nowhere to go"],
+                                                                          stateDirectory: state)
+        #expect(none != 0 && noneOutput.contains("no relay to try"), Comment(rawValue: noneOutput))
+
+        var receipts: [String] = []
+        for extra in [["--bundle", "\(net.home.dir)/relays.json"], []] {
+            let (status, output) = try await ConversationEndToEndTests.seal(
+                ["submit"] + pin + extra + ["--message", "sent with \(extra.isEmpty ? "the kept bundle" : "--bundle")"],
+                stateDirectory: state)
+            #expect(status == 0, Comment(rawValue: output))
+            #expect(output.contains("relay: \(net.edgeBase)"), Comment(rawValue: output))
+            let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("receipt: ") })
+            receipts.append(String(line.dropFirst("receipt: ".count)))
+        }
+        #expect(FileManager.default.fileExists(atPath: "\(state)/bundles/\(net.home.org.fingerprint.hex).json"))
+        #expect(try await net.eventually { Set(try await net.homeInbox()) == Set(receipts) })
+    }
+
     @Test("an edge killed with -9 mid-forward of a 32 MiB envelope leaves nothing at the home, and delivers it after restart",
           .timeLimit(.minutes(3)))
     func killedMidForward() async throws {

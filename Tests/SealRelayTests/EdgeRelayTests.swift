@@ -24,6 +24,24 @@ struct EdgeRelayTests {
         #expect(net.homeSpool == ["\(receipt).seal"])
     }
 
+    @Test("two edges forward to one home: each report arrives, one sent to both edges is kept once, and neither edge keeps a copy")
+    func twoEdgesOneHome() async throws {
+        let net = try await RelayNetwork(edges: 2)
+        try await net.startHome()
+        try await net.startEdge(0)
+        try await net.startEdge(1)
+        let first = try net.home.envelope(message: "through the first edge")
+        let second = try net.home.envelope(message: "through the second edge")
+        let both = try net.home.envelope(message: "a source that failed over after its answer was lost")
+        let ids = [try await net.submitToEdge(first, edge: 0), try await net.submitToEdge(second, edge: 1)]
+        let once = try await net.submitToEdge(both, edge: 0)
+        #expect(try await net.submitToEdge(both, edge: 1) == once)
+        #expect(try await net.eventually { Set(try await net.homeInbox()) == Set(ids + [once]) })
+        #expect(try await net.eventually { net.edgeSpool(0).isEmpty && net.edgeSpool(1).isEmpty })
+        #expect(try await net.homeInbox().count == 3)
+        #expect(net.homeSpool.count == 3)
+    }
+
     @Test("an edge killed with -9 after its 202 and before forwarding delivers the report exactly once after restart")
     func killedEdgeDeliversOnce() async throws {
         let net = try await RelayNetwork(forwardInterval: 3600)

@@ -8,41 +8,53 @@ import SealCore
 import Glibc
 #endif
 
-/// A home relay and an edge relay as two real `sealrelayd` processes on loopback
-/// (docs/ARCHITECTURE.md "Relay network"), set up with the real commands: `sealrelayd init
-/// --role edge` for the edge and `sealrelayd edge allow` at the home. Both serve the same
-/// self-signed certificate (for 127.0.0.1), so the home's test client trusts both, and the
-/// edge pins it as its `upstream_ca`.
+/// A home relay and its edge relays (one unless asked for more) as real `sealrelayd`
+/// processes on loopback (docs/ARCHITECTURE.md "Relay network"), set up with the real
+/// commands: `sealrelayd init --role edge` for each edge and `sealrelayd edge allow` at the
+/// home. All serve the same self-signed certificate (for 127.0.0.1), so the home's test
+/// client trusts them all, and each edge pins it as its `upstream_ca`.
 final class RelayNetwork: @unchecked Sendable {
     /// The home's keys, client and requests; its `tlsPort` follows the home daemon.
     let home: TestRelay
     let homeConfig: String
-    let edgeDirectory: String
-    var edgeConfig: String { "\(edgeDirectory)/relay.conf" }
+    /// Each edge's state directory, the first one's being `edgeDirectory`.
+    let edgeDirectories: [String]
     private(set) var homeDaemon: RelayDaemon?
-    private(set) var edgeDaemon: RelayDaemon?
-    private(set) var edgePort = 0
-    var edgeBase: String { "https://127.0.0.1:\(edgePort)" }
+    private(set) var edgeDaemons: [RelayDaemon?]
+    private(set) var edgePorts: [Int]
 
-    /// - Parameter edgeBundle: makes the bundle file the edge starts with (the home's by default).
-    init(forwardInterval: Int = 1, edgeBundle: ((TestRelay) throws -> [UInt8])? = nil) async throws {
+    /// The first edge, which most tests need alone.
+    var edgeDirectory: String { edgeDirectories[0] }
+    var edgeConfig: String { edgeConfig(0) }
+    var edgeDaemon: RelayDaemon? { edgeDaemons[0] }
+    var edgeBase: String { edgeBase(0) }
+    func edgeConfig(_ index: Int) -> String { "\(edgeDirectories[index])/relay.conf" }
+    func edgeBase(_ index: Int) -> String { "https://127.0.0.1:\(edgePorts[index])" }
+
+    /// - Parameter edgeBundle: makes the bundle file the edges start with (the home's by default).
+    init(forwardInterval: Int = 1, edges: Int = 1, edgeBundle: ((TestRelay) throws -> [UInt8])? = nil) async throws {
         home = try await TestRelay()
         homeConfig = try await home.handOverToDaemon()
-        edgeDirectory = "\(home.dir)/edge"
+        edgeDirectories = (0..<edges).map { [home] in $0 == 0 ? "\(home.dir)/edge" : "\(home.dir)/edge\($0 + 1)" }
+        edgeDaemons = Array(repeating: nil, count: edges)
+        edgePorts = Array(repeating: 0, count: edges)
         let tls = "\(home.stateDirectory)/tls"
         var bundlePath = "\(home.dir)/bundle.json"
         if let edgeBundle {
             bundlePath = "\(home.dir)/edge-bundle.json"
             try AtomicFile.write(try edgeBundle(home), to: bundlePath)
         }
-        try Self.sealrelayd(["init", "--dir", edgeDirectory, "--bundle", bundlePath,
-                             "--role", "edge", "--upstream", "https://127.0.0.1:1", "--upstream-ca", "\(tls)/cert.pem",
-                             "--tls-certificate", "\(tls)/cert.pem", "--tls-key", "\(tls)/key.pem",
-                             "--listen", "127.0.0.1:0", "--hostname", "127.0.0.1"])
-        try Self.set(edgeConfig, "admin_listen", "127.0.0.1:0")
-        try Self.set(edgeConfig, "pow_bits", "2")
-        try Self.set(edgeConfig, "forward_interval", "\(forwardInterval)")
-        try Self.sealrelayd(["edge", "allow", "--config", homeConfig, "\(edgeDirectory)/relay.pub"])
+        for directory in edgeDirectories {
+            try Self.sealrelayd(["init", "--dir", directory, "--bundle", bundlePath,
+                                 "--role", "edge", "--upstream", "https://127.0.0.1:1", "--upstream-ca", "\(tls)/cert.pem",
+                                 "--tls-certificate", "\(tls)/cert.pem", "--tls-key", "\(tls)/key.pem",
+                                 "--listen", "127.0.0.1:0", "--hostname", "127.0.0.1"])
+            let config = "\(directory)/relay.conf"
+            try Self.set(config, "admin_listen", "127.0.0.1:0")
+            try Self.set(config, "pow_bits", "2")
+            try Self.set(config, "forward_interval", "\(forwardInterval)")
+            try Self.sealrelayd(["edge", "allow", "--config", homeConfig, "\(directory)/relay.pub"])
+        }
     }
 
     /// Runs `sealrelayd ARGS` to completion; throws with its output unless it exits 0.
@@ -79,11 +91,11 @@ final class RelayNetwork: @unchecked Sendable {
         try Self.set(homeConfig, "listen", "127.0.0.1:\(home.tlsPort)")
     }
 
-    func startEdge() async throws {
-        try Self.set(edgeConfig, "upstream", "https://127.0.0.1:\(home.tlsPort)")
-        let daemon = try RelayDaemon(configPath: edgeConfig)
-        edgeDaemon = daemon
-        edgePort = try await daemon.port()
+    func startEdge(_ index: Int = 0) async throws {
+        try Self.set(edgeConfig(index), "upstream", "https://127.0.0.1:\(home.tlsPort)")
+        let daemon = try RelayDaemon(configPath: edgeConfig(index))
+        edgeDaemons[index] = daemon
+        edgePorts[index] = try await daemon.port()
     }
 
     func stop(_ daemon: RelayDaemon?, signal: Int32 = SIGTERM) async throws {
@@ -92,9 +104,9 @@ final class RelayNetwork: @unchecked Sendable {
         _ = try await daemon.exitStatus()
     }
 
-    /// A source's report sent to the edge, with the edge's proof of work; returns the receipt.
-    func submitToEdge(_ envelope: [UInt8]) async throws -> String {
-        let reply = try await home.request(.POST, "/v1/reports", body: envelope, base: edgeBase)
+    /// A source's report sent to an edge, with the edge's proof of work; returns the receipt.
+    func submitToEdge(_ envelope: [UInt8], edge index: Int = 0) async throws -> String {
+        let reply = try await home.request(.POST, "/v1/reports", body: envelope, base: edgeBase(index))
         guard reply.status == .accepted, let receipt = reply.json["receipt"] as? String else {
             throw ConfigError("the edge answered \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
         }
@@ -131,6 +143,7 @@ final class RelayNetwork: @unchecked Sendable {
     }
 
     var edgeSpool: [String] { spoolFiles(edgeDirectory) }
+    func edgeSpool(_ index: Int) -> [String] { spoolFiles(edgeDirectories[index]) }
     var homeSpool: [String] { spoolFiles(home.stateDirectory) }
 
     /// The edge's relay key, to sign forwards by hand.

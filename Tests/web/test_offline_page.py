@@ -1,6 +1,7 @@
 """The offline page (README "The offline page"): `sealrelayd page` writes one self-contained
 HTML file; opened from file:// it loads nothing from anywhere, encrypts in the browser and
-uploads to the bundle's relay, which answers the opaque `null` origin on source routes only."""
+uploads to the bundle's relays (the next when one cannot be reached), which answer the opaque
+`null` origin on source routes only."""
 import hashlib
 import re
 import ssl
@@ -11,7 +12,7 @@ import urllib.request
 import pytest
 
 from helpers import compose, confirm_codename, wait_done
-from webtest import SEALRELAYD, browser, browser_name, requests_made, wait_text, wait_visible, world  # noqa: F401  (fixtures)
+from webtest import SEALRELAYD, browser, browser_name, free_port, requests_made, wait_text, wait_visible, world  # noqa: F401  (fixtures)
 from selenium.webdriver.common.by import By
 
 
@@ -71,3 +72,34 @@ def test_the_relay_answers_the_null_origin_on_source_routes_only(world):
     assert "Access-Control-Allow-Origin" not in other
     _, reviewer = preflight(world, "/v1/inbox", "null", method="GET")
     assert "Access-Control-Allow-Origin" not in reviewer
+
+
+@pytest.fixture(scope="module")
+def failover_page(world):
+    """A page whose first relay is dead (nothing listens on its port), then the live one."""
+    dead = f"https://127.0.0.1:{free_port()}"
+    out = world.root / "sealrelay-failover.html"
+    r = subprocess.run([SEALRELAYD, "page", "--config", str(world.root / "relay" / "relay.conf"), "--out", str(out),
+                        "--relay", dead, "--relay", world.base], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return out, dead
+
+
+def test_the_offline_page_moves_on_to_the_next_relay_when_the_first_cannot_be_reached(browser, browser_name, world,
+                                                                                      failover_page):
+    page, dead = failover_page
+    message = f"sent past a dead relay from {browser_name}"
+    driver = browser("en")
+    driver.get(page.as_uri())
+    wait_visible(driver, "step-start")
+    wait_text(driver, "bundle-status", r".+")
+    assert driver.find_element(By.ID, "sends-host").get_attribute("textContent") == dead.removeprefix("https://")
+    driver.find_element(By.ID, "btn-new").click()
+    compose(driver, message)
+    confirm_codename(driver)
+    wait_done(driver)
+    assert driver.find_element(By.ID, "sends-host").get_attribute("textContent") == f"127.0.0.1:{world.port}"
+    tried = {u.split("/v1/")[0] for _, u in requests_made(driver) if "/v1/" in u}
+    assert tried == {dead, world.base}, tried
+    opened = world.fetch_and_open("offline-failover")
+    assert len([r for r in opened.glob("thread-*/report-*") if (r / "message.txt").read_text() == message]) == 1

@@ -16,17 +16,18 @@ public struct OfflinePage: Sendable {
     /// SHA-256 of the file, for the organisation to publish beside it.
     public var sha256: String { Hex.encode(SHA256.hash(data: Array(html.utf8))) }
 
-    public init(config: RelayConfig, firstRelay: String?) throws {
+    /// - Parameter firstRelays: relays to try before the bundle's own, in this order.
+    public init(config: RelayConfig, firstRelays: [String] = []) throws {
         let bundleBytes = try InputFile.readAll(path: config.path(config.bundle), limit: 1 << 20)
         let bundle = try RecipientBundle.verifySelfSigned(bundleBytes)
         guard let web = try WebRoutes.installed(organisationFingerprint: bundle.organisation.fingerprint) else {
             throw ConfigError("the submission page is not installed beside sealrelayd")
         }
         var relays = bundle.relays.filter { $0.hasPrefix("https://") }
-        if let firstRelay {
-            guard firstRelay.hasPrefix("https://") else { throw ConfigError("--relay must be an https:// URL") }
-            relays.removeAll { $0 == firstRelay }
-            relays.insert(firstRelay, at: 0)
+        for first in firstRelays.reversed() {
+            guard first.hasPrefix("https://") else { throw ConfigError("--relay must be an https:// URL") }
+            relays.removeAll { $0 == first }
+            relays.insert(first, at: 0)
         }
         guard let relay = relays.first else { throw ConfigError("the bundle lists no https:// relay for the page to send to") }
         html = try Self.build(assets: web.assets, bundle: bundleBytes, relays: relays, relay: relay)

@@ -6,7 +6,7 @@ import { say, t } from './i18n.js';
 import { hasX25519, b64url, openEnvelope, SealError } from './crypto.js';
 import { verifyBundle, digitGroups } from './bundle.js';
 import * as relay from './relay.js';
-import { OFFLINE } from './offline.js';
+import { relayHost, nextRelay } from './offline.js';
 import { fromHex } from './crypto.js';
 import { renderFields, readFields, clearFields, FieldError } from './fields.js';
 
@@ -46,6 +46,22 @@ function proofOfWork() {
   return powLoading;
 }
 const stopProofOfWork = () => pow && pow.cancel();
+
+// What says a relay cannot take a report now, so the offline page tries its next relay:
+// no answer, busy or full (seal submit moves on after the same).
+const RELAY_UNAVAILABLE = new Set(['network', 'busy', 'relayFull']);
+
+/** After `e`, moves the offline page to its next relay, with a new proof of work (a token
+ * is good only at the relay that asked for it); false when the error is the relay's answer
+ * or there is no other relay. */
+function failedOver(e) {
+  if (!(e instanceof SealError) || !RELAY_UNAVAILABLE.has(e.code) || !nextRelay()) return false;
+  stopProofOfWork();
+  pow = null;
+  powLoading = null;
+  $('sends-host').textContent = relayHost();
+  return true;
+}
 
 function showStep(name) {
   for (const s of document.querySelectorAll('.step')) s.hidden = s.id !== `step-${name}`;
@@ -312,6 +328,7 @@ async function send() {
   } catch (e) {
     if (pow) pow.onProgress(null);
     if (upload) upload.cancel();
+    if (failedOver(e)) return send();
     say($('sending-status'), errorKey(e, 'sending.error'));
     alertError(errorKey(e, 'sending.error'));
     $('btn-retry').hidden = false;
@@ -365,6 +382,7 @@ async function openMailbox() {
     say($('mailbox-status'), shown ? 'mailbox.count' : 'mailbox.empty', { count: shown });
     if (failed) alertError('mailbox.error.unreadable', { count: failed });
   } catch (e) {
+    if (failedOver(e)) return openMailbox();
     say($('mailbox-status'), 'mailbox.error.network');
     alertError('mailbox.error.network');
   }
@@ -425,7 +443,7 @@ async function main() {
   $('lang-select').value = lang;
   $('app').hidden = false;
   $('btn-clear').addEventListener('click', clearPage);
-  $('sends-host').textContent = OFFLINE ? new URL(OFFLINE.relay).host : location.host;
+  $('sends-host').textContent = relayHost();
   $('lang-select').addEventListener('change', async (e) => {
     await i18n.setLanguage(e.target.value);
     if (state.step === 'codename') {

@@ -8,9 +8,27 @@ const node = typeof document === 'undefined' ? null : document.getElementById('s
 
 export const OFFLINE = node ? JSON.parse(node.textContent) : null;
 
-/** Where a relay API path goes: this origin, or the offline page's relay. */
+// The offline page's relays, in the order the organisation signed them (the one named with
+// `--relay` first); it moves to the next when one cannot be reached, is busy or full, as
+// `seal submit` does. A served page talks only to the relay that served it.
+const relays = OFFLINE ? (OFFLINE.relays && OFFLINE.relays.length ? OFFLINE.relays : [OFFLINE.relay]) : [];
+let current = 0;
+
+/** Where a relay API path goes: this origin, or the offline page's current relay. */
 export function api(path) {
-  return OFFLINE ? OFFLINE.relay + path : path;
+  return OFFLINE ? relays[current] + path : path;
+}
+
+/** The host the page sends to now, for "what this page sends and to whom". */
+export function relayHost() {
+  return OFFLINE ? new URL(relays[current]).host : location.host;
+}
+
+/** Moves the offline page on to its next relay; false when there is none. */
+export function nextRelay() {
+  if (current + 1 >= relays.length) return false;
+  current += 1;
+  return true;
 }
 
 let workerURL = null;

@@ -333,11 +333,12 @@ struct EdgeRelayTests {
         }
     }
 
-    @Test("an edge takes the home's newer bundle at start, and saves one published while it runs for its next start")
+    @Test("an edge takes the home's newer bundle at start, and one published while it runs at its next round, without a restart")
     func edgeTakesNewerBundles() async throws {
         let net = try await RelayNetwork()
-        func bundle(counter: Int) throws -> [UInt8] {
-            try RecipientBundle.sign(organisation: net.home.org, reviewers: net.home.reviewers.map(\.publicKey),
+        let carol = try ReviewerIdentity.generate(name: "carol")
+        func bundle(counter: Int, adding more: [ReviewerIdentity] = []) throws -> [UInt8] {
+            try RecipientBundle.sign(organisation: net.home.org, reviewers: (net.home.reviewers + more).map(\.publicKey),
                                      relays: ["https://127.0.0.1"], counter: counter, validDays: 10)
         }
         let second = try bundle(counter: 2)
@@ -345,14 +346,18 @@ struct EdgeRelayTests {
         try await net.startHome()
         try await net.startEdge()
         #expect(try await net.home.request(.GET, "/v1/bundle", base: net.edgeBase).body == second)
+        let toCarol = try net.home.envelope(message: "for the reviewer added today", to: [carol.publicKey])
+        #expect(try await net.home.request(.POST, "/v1/reports", body: toCarol, base: net.edgeBase).status == .badRequest)
 
-        let third = try bundle(counter: 3)
+        // The organisation adds carol; the home restarts with the new bundle, the edge does not.
+        let third = try bundle(counter: 3, adding: [carol])
         try await net.stop(net.homeDaemon)
         try AtomicFile.write(third, to: "\(net.home.stateDirectory)/bundle.json", replaceExisting: true)
         try await net.startHome()
-        let edge = try #require(net.edgeDaemon)
-        #expect(try await net.eventually { edge.log.contains("saved a newer bundle from the upstream") })
+        #expect(try await net.eventually { try await net.home.request(.GET, "/v1/bundle", base: net.edgeBase).body == third })
         #expect(try InputFile.readAll(path: "\(net.edgeDirectory)/bundle.json", limit: 1 << 20) == third)
+        _ = try await net.submitToEdge(toCarol)
+
         // A bundle signed by another organisation is never taken.
         try await net.stop(net.homeDaemon)
         let stranger = try RecipientBundle.sign(organisation: SigningKey.generate(.organisation), reviewers: net.home.reviewers.map(\.publicKey),
@@ -360,7 +365,9 @@ struct EdgeRelayTests {
         try AtomicFile.write(stranger, to: "\(net.home.stateDirectory)/bundle.json", replaceExisting: true)
         try RelayNetwork.set(net.homeConfig, "organisation_fingerprint", "")
         try await net.startHome()
+        let edge = try #require(net.edgeDaemon)
         #expect(try await net.eventually { edge.log.contains("the upstream served a bundle this edge refuses") })
         #expect(try InputFile.readAll(path: "\(net.edgeDirectory)/bundle.json", limit: 1 << 20) == third)
+        #expect(try await net.home.request(.GET, "/v1/bundle", base: net.edgeBase).body == third)
     }
 }

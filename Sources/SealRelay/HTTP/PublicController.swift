@@ -7,7 +7,7 @@ import SealCore
 /// What anyone can ask of the relay: the bundle, and report intake in one request
 /// (docs/API.md "Public listener").
 struct PublicController: Sendable {
-    let bundle: RecipientBundle
+    let bundle: CurrentBundle
     let intake: EnvelopeIntake
     let metrics: RelayMetrics
 
@@ -19,10 +19,10 @@ struct PublicController: Sendable {
 
     func getBundle() -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: bundle.fileBytes)))
+                 body: .init(byteBuffer: ByteBuffer(bytes: bundle.bundle.fileBytes)))
     }
 
     func postReport(_ request: Request) async throws -> Response {
-        try await intake.answer(request, as: .report(reviewers: bundle.recipientKids), metrics: metrics)
+        try await intake.answer(request, as: bundle.delivery, metrics: metrics)
     }
 }

@@ -16,7 +16,9 @@ public struct Relay: Sendable {
     public enum Listener: String, Sendable { case tls, onion, admin }
 
     public let config: RelayConfig
-    public let bundle: RecipientBundle
+    /// The bundle served and checked against: fixed at a home, following the upstream at an edge.
+    let currentBundle: CurrentBundle
+    public var bundle: RecipientBundle { currentBundle.bundle }
     public let spool: Spool
     public let metrics = RelayMetrics()
     /// Chunked report uploads in progress; shared by the public listeners and the sweeper.
@@ -37,7 +39,8 @@ public struct Relay: Sendable {
         self.config = config
         self.logger = logger
         let bundleBytes = try InputFile.readAll(path: config.path(config.bundle), limit: 1 << 20)
-        self.bundle = try RecipientBundle.verifySelfSigned(bundleBytes)
+        let bundle = try RecipientBundle.verifySelfSigned(bundleBytes)
+        self.currentBundle = CurrentBundle(bundle)
         // The page pins this fingerprint; a relay serving a bundle the stated organisation did
         // not sign would only make every browser refuse it, so it is an error at start-up.
         let organisation = bundle.organisation.fingerprint
@@ -66,7 +69,7 @@ public struct Relay: Sendable {
             table: UploadTable(capacity: config.maxUploads, idleTimeout: .seconds(config.uploadIdleTimeoutSeconds),
                                minimumBytesPerMinute: config.uploadMinBytesPerMinute),
             intake: EnvelopeIntake(spool: spool, threadPool: Self.commitPool, receipts: receipts),
-            delivery: .report(reviewers: bundle.recipientKids))
+            bundle: currentBundle)
     }
 
     /// fsync blocks its thread for as long as the disk takes; commits get their own pool,
@@ -90,7 +93,7 @@ public struct Relay: Sendable {
         // Anonymous writes, each paid for with proof of work before its body is read.
         let paid = router.group("v1").add(middleware: ProofOfWorkCheck(gate: pow, metrics: metrics))
         ProofOfWorkController(gate: pow, spool: spool, metrics: metrics).addRoutes(to: api)
-        PublicController(bundle: bundle, intake: intake, metrics: metrics).addRoutes(to: api, paid: paid)
+        PublicController(bundle: currentBundle, intake: intake, metrics: metrics).addRoutes(to: api, paid: paid)
         UploadController(uploads: uploads, metrics: metrics).addRoutes(to: api, paid: paid)
         addMailboxRoutes(to: api, spool: spool, fileIO: fileIO, upstream: upstream)
         let authenticator = try RequestAuthenticator(credentials: credentials, windowSeconds: config.signatureWindowSeconds,

@@ -17,7 +17,8 @@ struct ChunkedUploads: Sendable {
 
     let table: UploadTable
     let intake: EnvelopeIntake
-    let delivery: Delivery
+    /// The bundle whose kids an upload is checked against, as it is when the upload opens.
+    let bundle: CurrentBundle
 
     var spool: Spool { intake.spool }
 
@@ -26,7 +27,7 @@ struct ChunkedUploads: Sendable {
         guard await table.hasRoom(now: now) else { throw UploadRefusal.tooManyUploads }
         let reservation = try await intake.reserve()
         let upload = ChunkedUpload(file: nil, reservation: reservation,
-                                   validator: EnvelopeValidator(delivery: delivery, maxBytes: spool.quotas.maxEnvelopeBytes))
+                                   validator: EnvelopeValidator(delivery: bundle.delivery, maxBytes: spool.quotas.maxEnvelopeBytes))
         guard let (id, displaced) = await table.insert(upload, now: now) else {
             await discard(upload)
             throw UploadRefusal.tooManyUploads

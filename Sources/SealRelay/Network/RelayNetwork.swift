@@ -37,10 +37,10 @@ extension Relay {
     /// An edge's forwarder; none at a home relay.
     func networkServices(upstream: UpstreamClient?) -> [any Service] {
         guard let upstream else { return [] }
-        let (config, logger) = (self.config, self.logger)
+        let (config, logger, current) = (self.config, self.logger, self.currentBundle)
         return [Forwarder(spool: spool, client: upstream, intervalSeconds: config.forwardIntervalSeconds,
                           threadPool: Self.commitPool, logger: logger) {
-            await BundleRefresh.whileRunning(using: upstream, config: config, logger: logger)
+            await BundleRefresh.whileRunning(using: upstream, config: config, current: current, logger: logger)
         }]
     }
 }

@@ -217,10 +217,7 @@ struct EdgeRelayTests {
         let net = try await RelayNetwork()
         try await net.startHome()
         try await net.startEdge()
-        let dead = "https://127.0.0.1:\(try ConversationEndToEndTests.freePort())"
-        let bundle = try RecipientBundle.sign(organisation: net.home.org, reviewers: net.home.reviewers.map(\.publicKey),
-                                              relays: [dead, net.edgeBase], counter: 1, validDays: 10)
-        try AtomicFile.write(bundle, to: "\(net.home.dir)/relays.json")
+        let dead = try net.writeBundleWithDeadFirstRelay(to: "\(net.home.dir)/relays.json")
         let (status, output) = try await ConversationEndToEndTests.seal(
             ["submit", "--relay", dead, "--bundle", "\(net.home.dir)/relays.json", "--org-fingerprint", net.home.org.fingerprint.hex,
              "--ca", "\(net.home.stateDirectory)/tls/cert.pem", "--message", "the second relay took it"],
@@ -238,10 +235,7 @@ struct EdgeRelayTests {
         let net = try await RelayNetwork()
         try await net.startHome()
         try await net.startEdge()
-        let dead = "https://127.0.0.1:\(try ConversationEndToEndTests.freePort())"
-        let bundle = try RecipientBundle.sign(organisation: net.home.org, reviewers: net.home.reviewers.map(\.publicKey),
-                                              relays: [dead, net.edgeBase], counter: 1, validDays: 10)
-        try AtomicFile.write(bundle, to: "\(net.home.dir)/relays.json")
+        _ = try net.writeBundleWithDeadFirstRelay(to: "\(net.home.dir)/relays.json")
         let state = "\(net.home.dir)/seal-state"
         let pin = ["--org-fingerprint", net.home.org.fingerprint.hex, "--ca", "\(net.home.stateDirectory)/tls/cert.pem"]
 

@@ -8,13 +8,7 @@ import Testing
 /// what the file meant.
 @Suite("relay.conf, read and written back")
 struct RelayConfigFileTests {
-    func load(_ text: String) throws -> RelayConfig {
-        let dir = NSTemporaryDirectory() + "sealrelay-conf-" + UUID().uuidString
-        try FileSystem.makePrivateDirectory(dir)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try text.write(toFile: "\(dir)/relay.conf", atomically: true, encoding: .utf8)
-        return try RelayConfig.load(path: "\(dir)/relay.conf")
-    }
+    func load(_ text: String) throws -> RelayConfig { try RelayConfig.load(text: text) }
 
     @Test("a listen address that could not be written back as read is refused",
           arguments: ["0.0.0.0:840.].1:8080", "[::1]x:8443", "[127.0.0.1]:8443", "relay example.org:8443",

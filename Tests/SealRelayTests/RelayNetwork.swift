@@ -131,6 +131,16 @@ final class RelayNetwork: @unchecked Sendable {
         return try InputFile.readAll(path: path, limit: 1 << 30)
     }
 
+    /// Writes a bundle whose relays are a dead one (nothing listens on its port), then the
+    /// first edge, as the home's organisation signs it; returns the dead relay's URL.
+    func writeBundleWithDeadFirstRelay(to path: String) throws -> String {
+        let dead = "https://127.0.0.1:\(try ConversationEndToEndTests.freePort())"
+        let bundle = try RecipientBundle.sign(organisation: home.org, reviewers: home.reviewers.map(\.publicKey),
+                                              relays: [dead, edgeBase], counter: 1, validDays: 10)
+        try AtomicFile.write(bundle, to: path)
+        return dead
+    }
+
     /// The ids in the first reviewer's inbox at the home.
     func homeInbox() async throws -> [String] {
         let reply = try await home.signed(.GET, "/v1/inbox")

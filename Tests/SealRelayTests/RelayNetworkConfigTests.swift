@@ -7,13 +7,7 @@ import Testing
 /// forwarder's timing.
 @Suite("relay network settings")
 struct RelayNetworkConfigTests {
-    func load(_ text: String) throws -> RelayConfig {
-        let dir = NSTemporaryDirectory() + "sealrelay-netconf-" + UUID().uuidString
-        try FileSystem.makePrivateDirectory(dir)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try text.write(toFile: "\(dir)/relay.conf", atomically: true, encoding: .utf8)
-        return try RelayConfig.load(path: "\(dir)/relay.conf")
-    }
+    func load(_ text: String) throws -> RelayConfig { try RelayConfig.load(text: text) }
 
     func refusal(_ text: String) -> String {
         do {

@@ -23,11 +23,9 @@ struct RelayOptions: ParsableArguments {
     var proxy: String?
 
     func validate() throws {
-        guard let relay else { return }
         do {
-            let endpoint = try RelayEndpoint(parsing: relay)
             if let proxy { _ = try RelayProxy(parsing: proxy) }
-            if ca != nil && endpoint.scheme == .http {
+            if let relay, try RelayEndpoint(parsing: relay).scheme == .http, ca != nil {
                 throw CLIError("--ca applies only to https:// relays")
             }
         } catch let error as CLIError {

@@ -16,7 +16,6 @@ const state = {
   codename: null,
   followup: false,
   files: [], // { file, name, type, blob, removed, refused, unscrubbed }
-  fields: {}, // the structured fields given, checked (fields.js)
   confirm: [0, 1],
   step: 'start',
   urls: [], // object URLs of reply attachments, revoked when the mailbox is left
@@ -127,7 +126,6 @@ function startCompose(followup) {
   $('files').value = '';
   $('message').value = '';
   clearFields();
-  state.fields = {};
   $('send-unclean').checked = false;
   renderFiles();
   say($('compose-title'), followup ? 'compose.title_followup' : 'compose.title');
@@ -192,8 +190,9 @@ function onCompose(ev) {
   ev.preventDefault();
   const message = $('message').value;
   if (!message.trim() && state.files.length === 0) return alertError('compose.error.empty');
+  // Checked here, where the source can fix them; read again when sending, from the same inputs.
   try {
-    state.fields = readFields();
+    readFields();
   } catch (e) {
     if (!(e instanceof FieldError)) throw e;
     alertError(`fields.error.${e.code}`, { field: t(`fields.${e.key}`) });
@@ -292,7 +291,7 @@ async function send() {
     const { sealReport } = await reports();
     await sealReport({
       message: $('message').value,
-      fields: state.fields,
+      fields: readFields(),
       files: state.files,
       reply: { key: b64url(secrets.replyKey.publicKey), mailbox: secrets.mailboxId },
       thread: secrets.thread,
@@ -319,7 +318,6 @@ async function send() {
     // Sent: nothing of the report needs to stay in this tab.
     $('message').value = '';
     clearFields();
-    state.fields = {};
     $('files').value = '';
     state.files = [];
     renderFiles();
@@ -411,7 +409,6 @@ function leave() {
   stopProofOfWork();
   state.codename = null;
   state.files = [];
-  state.fields = {};
   $('message').value = '';
   clearFields();
   dropReplies();

@@ -38,6 +38,9 @@ public enum RelayErrorCode: String, Codable, Sendable, CaseIterable {
     /// An edge relay could not reach its upstream to answer a mailbox read: try another
     /// relay, or later.
     case upstreamUnavailable = "upstream_unavailable"
+    /// The relay's database (`storage = postgresql://…`) cannot be reached: nothing was
+    /// stored or changed; try again later.
+    case storageUnavailable = "storage_unavailable"
 
     /// The HTTP status each code is sent with.
     public var status: Int {
@@ -48,7 +51,7 @@ public enum RelayErrorCode: String, Codable, Sendable, CaseIterable {
         case .notFound: return 404
         case .uploadConflict: return 409
         case .tooLarge: return 413
-        case .tooManyUploads, .upstreamUnavailable: return 503
+        case .tooManyUploads, .upstreamUnavailable, .storageUnavailable: return 503
         case .spoolFull, .storageFailed: return 507
         }
     }
@@ -56,7 +59,7 @@ public enum RelayErrorCode: String, Codable, Sendable, CaseIterable {
     /// Whether the same request may succeed later without any change.
     public var isTransient: Bool {
         switch self {
-        case .spoolFull, .storageFailed, .tooManyUploads, .incomplete, .upstreamUnavailable: return true
+        case .spoolFull, .storageFailed, .tooManyUploads, .incomplete, .upstreamUnavailable, .storageUnavailable: return true
         default: return false
         }
     }

@@ -18,7 +18,7 @@ struct SealRelayd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sealrelayd",
         abstract: "The SealRelay relay: accepts encrypted reports, keeps nothing about senders.",
-        subcommands: [Init.self, Run.self, Demo.self, Page.self, EdgeCommand.self])
+        subcommands: [Init.self, Run.self, Migrate.self, Demo.self, Page.self, EdgeCommand.self])
 
     static func main() async {
         await runAndExit(name: "sealrelayd")
@@ -40,6 +40,8 @@ struct Init: ParsableCommand {
     @Option(help: "home (reviewers pull from it) or edge (forwards upstream).") var role: String = "home"
     @Option(help: "An edge's upstream relay, https://HOST[:PORT].") var upstream: String?
     @Option(help: "The CA (PEM) the upstream's certificate must chain to.") var upstreamCa: String?
+    @Option(help: "file (default), or postgresql://USER@HOST:PORT/DB (Deploy/postgresql.md).") var storage: String = "file"
+    @Option(help: "The database password, one line (with --storage postgresql://…).") var storagePasswordFile: String?
 
     func run() throws {
         guard let hp = HostPort(listen) else { throw ValidationError("--listen must be HOST:PORT") }
@@ -52,7 +54,8 @@ struct Init: ParsableCommand {
         let path = try RelaySetup.initialise(.init(
             directory: dir, bundlePath: bundle, credentialPaths: credentials, listen: hp, hostname: hostname,
             certificatePath: tlsCertificate, keyPath: tlsKey, onionListen: onion,
-            role: relayRole, upstream: try upstream.map(UpstreamEndpoint.init(parsing:)), upstreamCAPath: upstreamCa))
+            role: relayRole, upstream: try upstream.map(UpstreamEndpoint.init(parsing:)), upstreamCAPath: upstreamCa,
+            storage: try StorageLocation(parsing: storage), storagePasswordFile: storagePasswordFile))
         print("wrote \(path)")
         print("start it with: sealrelayd run --config \(path)")
     }
@@ -65,10 +68,40 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let relayConfig = try RelayConfig.load(path: config)
+        // Held until the process ends: `migrate` refuses a relay that runs.
+        let lock = try RunLock(stateDirectory: relayConfig.directory)
+        defer { withExtendedLifetime(lock) {} }
         let logger = RelayLogging.bootstrap(level: relayConfig.logLevel)
         try await RelayRunner.run(config: relayConfig, logger: logger) { listener, port in
             if listener == .tls { logger.notice("relay listening", metadata: ["port": "\(port)"]) }
         }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Move a stopped relay's file spool into PostgreSQL and point relay.conf at it (Deploy/postgresql.md).")
+
+    @Option(help: "The relay.conf of the stopped relay.") var config: String
+    @Option(help: "postgresql://USER@HOST:PORT/DB") var to: String
+    @Option(help: "The database password, one line.") var storagePasswordFile: String
+
+    func run() async throws {
+        var relayConfig = try RelayConfig.load(path: config)
+        guard case .postgresql(let location) = try StorageLocation(parsing: to) else {
+            throw ValidationError("--to must be postgresql://USER@HOST:PORT/DB")
+        }
+        let lock = try RunLock(stateDirectory: relayConfig.directory)
+        defer { withExtendedLifetime(lock) {} }
+        let logger = RelayLogging.bootstrap(level: relayConfig.logLevel)
+        let passwordFile = URL(fileURLWithPath: storagePasswordFile).standardizedFileURL.path
+        let moved = try await SpoolMigration.run(config: relayConfig, to: location, passwordFile: passwordFile, logger: logger)
+        relayConfig.storage = .postgresql(location)
+        relayConfig.storagePasswordFile = passwordFile
+        try AtomicFile.write(Array(relayConfig.rendered().utf8), to: config, mode: 0o600, replaceExisting: true)
+        print("moved \(moved.envelopes) envelopes (\(moved.bytes) bytes) and \(moved.acknowledged) acknowledged ids to \(relayConfig.storage)"
+              + (moved.alreadyThere > 0 ? "; \(moved.alreadyThere) were there already" : ""))
+        print("\(config) now uses the database; the spool directory is untouched: remove its envelopes once the relay runs")
     }
 }
 

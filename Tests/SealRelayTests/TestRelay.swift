@@ -152,7 +152,7 @@ final class TestRelay: @unchecked Sendable {
 
     /// `/metrics` just after the hourly publication (`MetricsPublisher`) has run.
     func publishedMetrics() async throws -> String {
-        await MetricsPublisher(metrics: relay.metrics, spool: relay.spool).publish()
+        await MetricsPublisher(metrics: relay.metrics, spool: relay.store).publish()
         return try await metricsText()
     }
 

@@ -37,6 +37,8 @@ extension RelayConfig {
             case "organisation_fingerprint": config.organisationFingerprint = value.isEmpty ? nil : value
             case "credential": config.credentials.append(value)
             case "spool": config.spool = value
+            case "storage": config.storage = try StorageLocation(parsing: value)
+            case "storage_password_file": config.storagePasswordFile = value.isEmpty ? nil : value
             case "max_envelope_bytes": config.maxEnvelopeBytes = try int()
             case "max_spool_bytes": config.maxSpoolBytes = try int()
             case "max_envelopes": config.maxEnvelopes = try int()
@@ -104,6 +106,12 @@ extension RelayConfig {
             "# Spool: ciphertext only. When a quota is reached the relay answers 507 and keeps",
             "# everything it already accepted.",
             "spool = \(Self.written(spool))",
+            "# Where accepted envelopes live: file (the spool directory above) or",
+            "# postgresql://USER@HOST:PORT/DB with its password in storage_password_file, for",
+            "# several relay nodes on one database (Deploy/postgresql.md). The spool directory",
+            "# still holds uploads while they stream in.",
+            "storage = \(Self.written(storage.description))",
+            storagePasswordFile.map { "storage_password_file = \(Self.written($0))" } ?? "# storage_password_file = db.password",
             "max_envelope_bytes = \(maxEnvelopeBytes)",
             "max_spool_bytes = \(maxSpoolBytes)",
             "max_envelopes = \(maxEnvelopes)",

@@ -23,6 +23,10 @@ public struct RelayConfig: Sendable {
     public var organisationFingerprint: String?
     public var credentials: [String]
     public var spool: String
+    /// The spool directory (`file`, the default) or a PostgreSQL database (DESIGN §13).
+    public var storage: StorageLocation = .file
+    /// The database password, one line; only with `storage = postgresql://…`.
+    public var storagePasswordFile: String?
     public var maxEnvelopeBytes: Int
     public var maxSpoolBytes: Int
     public var maxEnvelopes: Int
@@ -106,6 +110,18 @@ public struct RelayConfig: Sendable {
         }
         guard maxConnections > 0, idleTimeoutSeconds > 0, requestHeadTimeoutSeconds > 0 else { throw ConfigError("connection limits must be positive") }
         try validateNetwork()
+        try validateStorage()
+    }
+
+    /// A database needs its password file; an edge forwards from its own spool directory.
+    func validateStorage() throws {
+        switch storage {
+        case .file:
+            guard storagePasswordFile == nil else { throw ConfigError("storage_password_file is only for storage = postgresql://…") }
+        case .postgresql:
+            guard storagePasswordFile != nil else { throw ConfigError("storage = postgresql://… needs storage_password_file") }
+            guard role == .home else { throw ConfigError("an edge relay keeps its queue in its spool directory: storage = postgresql://… is for a home relay") }
+        }
     }
 
     /// The relay-network keys: an edge needs an upstream; a home must not have one.

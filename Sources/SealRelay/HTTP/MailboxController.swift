@@ -9,7 +9,7 @@ import SealCore
 /// the mailbox. There is no account and nothing to log in with, and an unknown mailbox
 /// looks exactly like an empty one.
 struct MailboxController: Sendable {
-    let spool: Spool
+    let spool: any EnvelopeStore
     let fileIO: FileIO
 
     static let secretHeader = HTTPField.Name(RelayHeader.mailboxSecret)!
@@ -28,16 +28,20 @@ struct MailboxController: Sendable {
 
     func list(_ request: Request) async throws -> Response {
         let mailbox = try mailbox(request)
-        let replies = await spool.replies(in: mailbox).map { ListedEnvelope(id: $0.id.description, size: $0.size) }
+        let stored: [(id: EnvelopeID, size: Int)]
+        do { stored = try await spool.replies(in: mailbox) } catch { throw RelayError(storage: error, "the relay could not read the mailbox") }
+        let replies = stored.map { ListedEnvelope(id: $0.id.description, size: $0.size) }
         return Response.json(.ok, MailboxListing(replies: replies))
     }
 
     func download(_ request: Request, context: RelayRequestContext) async throws -> Response {
         let mailbox = try mailbox(request)
-        guard let id = context.parameters.get("id").flatMap(EnvelopeID.init),
-              let path = await spool.path(ofReply: id, in: mailbox),
-              let body = try? await fileIO.loadFile(path: path, context: context)
-        else { throw RelayError(.notFound, "no such reply") }
+        guard let id = context.parameters.get("id").flatMap(EnvelopeID.init) else { throw RelayError(.notFound, "no such reply") }
+        let stored: StoredEnvelope?
+        do { stored = try await spool.reply(id, in: mailbox) } catch { throw RelayError(storage: error, "the relay could not read the reply") }
+        guard let stored, let body = try? await stored.responseBody(fileIO: fileIO, context: context) else {
+            throw RelayError(.notFound, "no such reply")
+        }
         return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: body)
     }
 }

@@ -19,7 +19,11 @@ public struct Relay: Sendable {
     /// The bundle served and checked against: fixed at a home, following the upstream at an edge.
     let currentBundle: CurrentBundle
     public var bundle: RecipientBundle { currentBundle.bundle }
+    /// The spool directory: envelopes with `storage = file`, and with every backend the
+    /// uploads still streaming in (`incoming/`).
     public let spool: Spool
+    /// Where accepted envelopes live (DESIGN §13): `spool`, or the database.
+    let store: any EnvelopeStore
     public let metrics = RelayMetrics()
     /// Chunked report uploads in progress; shared by the public listeners and the sweeper.
     let uploads: ChunkedUploads
@@ -60,6 +64,15 @@ public struct Relay: Sendable {
                                quotas: .init(maxEnvelopeBytes: config.maxEnvelopeBytes, maxSpoolBytes: config.maxSpoolBytes,
                                              maxEnvelopes: config.maxEnvelopes),
                                expiryDays: config.expiryDays, expiryJitterDays: config.expiryJitterDays)
+        switch config.storage {
+        case .file:
+            self.store = spool
+        case .postgresql(let location):
+            let password = try PostgresSpool.password(from: config.path(config.storagePasswordFile ?? ""))
+            self.store = PostgresSpool(location: location, password: password, quotas: spool.quotas,
+                                       incomingDirectory: spool.incomingDirectory, expiryDays: config.expiryDays,
+                                       expiryJitterDays: config.expiryJitterDays, logger: logger)
+        }
         self.receipts = ReceiptBook(key: try RelayKey.load(stateDirectory: config.directory), directory: spool.envelopeDirectory)
         self.pow = ProofOfWorkGate(
             key: try ProofOfWorkKey.loadOrCreate(path: config.path("pow.key")),
@@ -68,7 +81,7 @@ public struct Relay: Sendable {
         self.uploads = ChunkedUploads(
             table: UploadTable(capacity: config.maxUploads, idleTimeout: .seconds(config.uploadIdleTimeoutSeconds),
                                minimumBytesPerMinute: config.uploadMinBytesPerMinute),
-            intake: EnvelopeIntake(spool: spool, threadPool: Self.commitPool, receipts: receipts),
+            intake: EnvelopeIntake(spool: store, threadPool: Self.commitPool, receipts: receipts),
             bundle: currentBundle)
     }
 
@@ -87,18 +100,18 @@ public struct Relay: Sendable {
         router.add(middleware: PrivacyHeaders())
         router.add(middleware: OfflinePageAccess())
         web?.addRoutes(to: router.group())
-        let intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool, receipts: receipts)
+        let intake = EnvelopeIntake(spool: store, threadPool: Self.commitPool, receipts: receipts)
         let fileIO = FileIO()
         let api = router.group("v1")
         // Anonymous writes, each paid for with proof of work before its body is read.
         let paid = router.group("v1").add(middleware: ProofOfWorkCheck(gate: pow, metrics: metrics))
-        ProofOfWorkController(gate: pow, spool: spool, metrics: metrics).addRoutes(to: api)
+        ProofOfWorkController(gate: pow, spool: store, metrics: metrics).addRoutes(to: api)
         PublicController(bundle: currentBundle, intake: intake, metrics: metrics).addRoutes(to: api, paid: paid)
         UploadController(uploads: uploads, metrics: metrics).addRoutes(to: api, paid: paid)
-        addMailboxRoutes(to: api, spool: spool, fileIO: fileIO, upstream: upstream)
+        addMailboxRoutes(to: api, spool: store, fileIO: fileIO, upstream: upstream)
         let authenticator = try RequestAuthenticator(credentials: credentials, windowSeconds: config.signatureWindowSeconds,
                                                      nonceFile: config.path("nonces"))
-        ReviewerController(spool: spool, metrics: metrics, fileIO: fileIO, intake: intake)
+        ReviewerController(spool: store, metrics: metrics, fileIO: fileIO, intake: intake)
             .addRoutes(to: router.group("v1").add(middleware: ReviewerAuthentication(authenticator: authenticator, metrics: metrics)))
         try addRelayRoutes(to: router, intake: intake)
         return router
@@ -123,15 +136,17 @@ public struct Relay: Sendable {
         func announce(_ listener: Listener) -> @Sendable (any Channel) async -> Void {
             { channel in await onListening(listener, channel.localAddress?.port ?? 0) }
         }
-        var services: [any Service] = [
+        // The database's connections start first and so stop last, after the listeners drained.
+        var services: [any Service] = (store as? PostgresSpool).map { [$0] } ?? []
+        services += [
             Application(router: router, server: PublicListener.builder(tls: tlsContext, headDeadline: headDeadline, configuration: http1),
                         configuration: configuration(config.listen, connections: config.maxConnections),
                         onServerRunning: announce(.tls), logger: logger),
             Application(router: adminRouter(), server: .http1(configuration: http1),
                         configuration: configuration(config.adminListen, connections: 16),
                         onServerRunning: announce(.admin), logger: logger),
-            SpoolSweeper(spool: spool, metrics: metrics),
-            MetricsPublisher(metrics: metrics, spool: spool),
+            SpoolSweeper(spool: store, metrics: metrics),
+            MetricsPublisher(metrics: metrics, spool: store),
             UploadSweeper(uploads: uploads, interval: .seconds(min(15, config.uploadIdleTimeoutSeconds))),
         ]
         if let onion = config.onionListen {
@@ -146,12 +161,12 @@ public struct Relay: Sendable {
 
 /// Deletes envelopes past their expiry day, at start-up and then every hour.
 struct SpoolSweeper: Service {
-    let spool: Spool
+    let spool: any EnvelopeStore
     let metrics: RelayMetrics
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let removed = await spool.expire()
+            let removed = (try? await spool.expireDue()) ?? 0
             if removed > 0 { metrics.countExpired(removed) }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
         }

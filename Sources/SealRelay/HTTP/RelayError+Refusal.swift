@@ -27,6 +27,7 @@ extension RelayError {
         case .digestMismatch: return RelayError(.digestMismatch, IntakeError.digestMismatch.description)
         case .spool(.tooLarge(let max)): return RelayError(.tooLarge, SpoolError.tooLarge(max).description)
         case .spool(.full): return RelayError(.spoolFull, SpoolError.full.description)
+        case .spool(.unavailable): return RelayError(.storageUnavailable, SpoolError.unavailable.description)
         case .spool(let e): return RelayError(.storageFailed, e.description)
         // The client went away mid-body, or the server is shutting down.
         case nil: return RelayError(.incomplete, incomplete)

@@ -9,7 +9,7 @@ import SealCore
 /// (docs/API.md "Reviewer routes"). Its group sits behind `ReviewerAuthentication`, so
 /// every handler here finds the signed-in reviewer in the context.
 struct ReviewerController: Sendable {
-    let spool: Spool
+    let spool: any EnvelopeStore
     let metrics: RelayMetrics
     let fileIO: FileIO
     let intake: EnvelopeIntake
@@ -33,7 +33,9 @@ struct ReviewerController: Sendable {
 
     func listInbox(context: RelayRequestContext) async throws -> Response {
         let reviewer = try context.requireReviewer()
-        let list = await spool.inbox(for: reviewer.kids).map { ListedEnvelope(id: $0.id.description, size: $0.size) }
+        let inbox: [(id: EnvelopeID, size: Int)]
+        do { inbox = try await spool.inbox(for: reviewer.kids) } catch { throw RelayError(storage: error, "the relay could not read the inbox") }
+        let list = inbox.map { ListedEnvelope(id: $0.id.description, size: $0.size) }
         return Response.json(.ok, InboxListing(envelopes: list))
     }
 
@@ -47,13 +49,13 @@ struct ReviewerController: Sendable {
     func download(context: RelayRequestContext) async throws -> Response {
         let reviewer = try context.requireReviewer()
         let id = try envelope(context)
-        guard let path = await spool.path(of: id, for: reviewer.kids),
-              let body = try? await fileIO.loadFile(path: path, context: context)
-        else { throw RelayError.notFound }
+        let stored: StoredEnvelope?
+        do { stored = try await spool.report(id, for: reviewer.kids) } catch { throw RelayError(storage: error, "the relay could not read the envelope") }
+        guard let stored, let body = try? await stored.responseBody(fileIO: fileIO, context: context) else { throw RelayError.notFound }
         metrics.countDownload()
         var headers: HTTPFields = [.contentType: "application/octet-stream"]
         if let receipts = intake.receipts,
-           let receipt = try? await intake.threadPool.runIfActive({ receipts.stored(id) }),
+           let receipt = await spool.keptReceipt(id, book: receipts, threadPool: intake.threadPool),
            let value = try? receipt.headerValue(), let name = HTTPField.Name(RelayHeader.receipt) {
             headers[name] = value
         }
@@ -67,7 +69,7 @@ struct ReviewerController: Sendable {
         do {
             known = try await spool.acknowledge(id, by: reviewer.kids)
         } catch {
-            throw RelayError(.storageFailed, "the relay could not record the acknowledgement")
+            throw RelayError(storage: error, "the relay could not record the acknowledgement")
         }
         guard known else { throw RelayError.notFound }
         metrics.countAcknowledgement()

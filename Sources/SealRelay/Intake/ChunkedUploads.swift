@@ -20,7 +20,7 @@ struct ChunkedUploads: Sendable {
     /// The bundle whose kids an upload is checked against, as it is when the upload opens.
     let bundle: CurrentBundle
 
-    var spool: Spool { intake.spool }
+    var spool: any EnvelopeStore { intake.spool }
 
     /// Opens an upload, displacing the slowest idle one when every slot is taken.
     func create(now: ContinuousClock.Instant = .now) async throws -> UploadID {

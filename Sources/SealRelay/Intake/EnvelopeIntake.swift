@@ -8,7 +8,8 @@ import SealCore
 /// private temporary file, and makes it durable (fsync, rename, fsync of the directory)
 /// before it counts as accepted.
 struct EnvelopeIntake: Sendable {
-    let spool: Spool
+    /// Where accepted envelopes go (the file spool or the database, DESIGN §13).
+    let spool: any EnvelopeStore
     let threadPool: NIOThreadPool
     /// Signs and keeps receipts; nil in tests of intake alone, whose answers carry the id only.
     var receipts: ReceiptBook? = nil
@@ -78,41 +79,17 @@ struct EnvelopeIntake: Sendable {
         try buffer.withUnsafeReadableBytes { try target.write($0) }
     }
 
-    /// The end of an upload: the final checks, then durable under its content id and
-    /// registered with the spool, with no other commit or acknowledgement of the same id
-    /// in between. The same bytes again (queued, or delivered and acknowledged) are
-    /// answered with the same receipt and not queued again. On a throw the caller discards
-    /// the file and the reservation.
+    /// The end of an upload: the final checks, then handed to the store, which makes it
+    /// durable under its content id (`EnvelopeStore.accept`). The same bytes again (queued,
+    /// or delivered and acknowledged) are answered with the same receipt and not queued
+    /// again. On a throw the caller discards the file and the reservation.
     func commit(_ file: PartialFile?, validator: EnvelopeValidator, reservation: Spool.Reservation) async throws -> Receipt {
         try await spool.charge(reservation, total: validator.total)
         let (id, head, size) = try validator.finish()
         guard let file else { throw IntakeError.malformed("envelope is truncated inside its header") }
-        await spool.claim(id)
-        let delivery = validator.delivery
-        var signed: SignedReceipt?
-        do {
-            if await spool.alreadyHas(id, delivery: delivery) {
-                file.discard()
-                await spool.release(reservation)
-                if let receipts { signed = try await threadPool.runIfActive { try receipts.existing(id, delivery: delivery) } }
-            } else {
-                let expiry = spool.expiryDate()
-                let final = try spool.path(for: id, delivery: delivery)
-                // The receipt is durable before the envelope: no reviewer can fetch an
-                // envelope whose receipt a crash lost (an orphan receipt goes at start-up).
-                signed = try await threadPool.runIfActive { [syncDirectory, receipts] in
-                    let receipt = try receipts?.record(id, delivery: delivery, expiry: expiry)
-                    try file.commit(to: final, times: expiry, syncDirectory: syncDirectory)
-                    return receipt
-                }
-                await spool.register(reservation, id: id, delivery: validator.delivery, recipients: Set(head.header.kids),
-                                     size: size, expiry: expiry)
-            }
-        } catch {
-            await spool.unclaim(id)
-            throw error
-        }
-        await spool.unclaim(id)
+        let upload = CompletedUpload(id: id, delivery: validator.delivery, recipients: Set(head.header.kids), size: size)
+        let signed = try await spool.accept(file, upload, reservation: reservation, receipts: receipts,
+                                            threadPool: threadPool, syncDirectory: syncDirectory)
         return signed.map(Receipt.init) ?? Receipt(receipt: id)
     }
 }

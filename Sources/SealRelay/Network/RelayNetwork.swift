@@ -26,7 +26,7 @@ extension Relay {
     }
 
     /// Replies live at the home: an edge answers mailbox reads by asking it, at request time.
-    func addMailboxRoutes(to group: RouterGroup<RelayRequestContext>, spool: Spool, fileIO: FileIO, upstream: UpstreamClient?) {
+    func addMailboxRoutes(to group: RouterGroup<RelayRequestContext>, spool: any EnvelopeStore, fileIO: FileIO, upstream: UpstreamClient?) {
         if let upstream {
             MailboxProxyController(upstream: upstream, logger: logger).addRoutes(to: group)
         } else {

@@ -18,11 +18,17 @@ public enum RelaySetup {
         public var role: RelayRole
         public var upstream: UpstreamEndpoint?
         public var upstreamCAPath: String?
+        /// `--storage URL --storage-password-file F` (DESIGN §13); the file spool when nil.
+        public var storage: StorageLocation
+        public var storagePasswordFile: String?
 
         public init(directory: String, bundlePath: String, credentialPaths: [String], listen: HostPort, hostname: String,
                     certificatePath: String? = nil, keyPath: String? = nil, onionListen: HostPort? = nil,
                     adminListen: HostPort = RelayConfig.defaults.adminListen, role: RelayRole = .home,
-                    upstream: UpstreamEndpoint? = nil, upstreamCAPath: String? = nil) {
+                    upstream: UpstreamEndpoint? = nil, upstreamCAPath: String? = nil,
+                    storage: StorageLocation = .file, storagePasswordFile: String? = nil) {
+            self.storage = storage
+            self.storagePasswordFile = storagePasswordFile
             self.role = role
             self.upstream = upstream
             self.upstreamCAPath = upstreamCAPath
@@ -73,6 +79,9 @@ public enum RelaySetup {
         }
 
         try configureNetwork(&config, o)
+        config.storage = o.storage
+        // Absolute: the password file is the operator's, usually outside the state directory.
+        config.storagePasswordFile = o.storagePasswordFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         let relayKey = try SigningKey.generate(.relay)
         try AtomicFile.write(relayKey.encoded(passphrase: nil), to: "\(dir)/relay.seckey", mode: 0o600)
         try AtomicFile.write(relayKey.encodedPublic(), to: "\(dir)/relay.pub")

@@ -388,3 +388,80 @@ extension EnvelopeID {
     /// Which of an envelope's addressed kids acknowledged it.
     var acksName: String { "\(description).acks" }
 }
+
+// MARK: moving to another backend
+
+extension Spool {
+    /// One stored envelope as `sealrelayd migrate` moves it.
+    struct Held: Sendable {
+        let id: EnvelopeID
+        /// Nil for a report.
+        let mailbox: MailboxID?
+        let recipients: Set<KeyID>
+        let acknowledged: Set<KeyID>
+        let size: Int
+        let expiryDay: Int
+        let path: String
+    }
+
+    /// Everything held: envelopes, and the acknowledged ids with their expiry days.
+    func everything() -> (envelopes: [Held], acknowledged: [(id: EnvelopeID, day: Int)]) {
+        var held = entries.map { id, entry in
+            Held(id: id, mailbox: nil, recipients: entry.recipients, acknowledged: entry.acknowledged, size: entry.size,
+                 expiryDay: Self.day(of: entry.expiry), path: "\(envelopeDirectory)/\(id.fileName)")
+        }
+        for (mailbox, replies) in mailboxes {
+            for (id, reply) in replies {
+                held.append(Held(id: id, mailbox: mailbox, recipients: [], acknowledged: [], size: reply.size,
+                                 expiryDay: Self.day(of: reply.expiry), path: "\(replyDirectory)/\(mailbox)/\(id.fileName)"))
+            }
+        }
+        return (held, acknowledged.map { (id: $0.key, day: $0.value) })
+    }
+}
+
+// MARK: the spool protocol
+
+extension Spool: EnvelopeStore {
+    /// Durable under its content id (fsync, rename, fsync of the directory) and registered,
+    /// with no other commit or acknowledgement of the same id in between.
+    func accept(_ file: PartialFile, _ upload: CompletedUpload, reservation: Reservation, receipts: ReceiptBook?,
+                threadPool: NIOThreadPool, syncDirectory: @escaping @Sendable (String) throws -> Void) async throws -> SignedReceipt? {
+        let (id, delivery) = (upload.id, upload.delivery)
+        await claim(id)
+        defer { unclaim(id) }
+        if alreadyHas(id, delivery: delivery) {
+            file.discard()
+            release(reservation)
+            guard let receipts else { return nil }
+            return try await threadPool.runIfActive { try receipts.existing(id, delivery: delivery) }
+        }
+        let expiry = expiryDate()
+        let final = try path(for: id, delivery: delivery)
+        // The receipt is durable before the envelope: no reviewer can fetch an
+        // envelope whose receipt a crash lost (an orphan receipt goes at start-up).
+        let signed = try await threadPool.runIfActive {
+            let receipt = try receipts?.record(id, delivery: delivery, expiry: expiry)
+            try file.commit(to: final, times: expiry, syncDirectory: syncDirectory)
+            return receipt
+        }
+        register(reservation, id: id, delivery: delivery, recipients: upload.recipients, size: upload.size, expiry: expiry)
+        return signed
+    }
+
+    func usage() -> (count: Int, bytes: Int) { (count, bytes) }
+
+    func report(_ id: EnvelopeID, for kids: Set<KeyID>) -> StoredEnvelope? {
+        path(of: id, for: kids).map { .file(path: $0) }
+    }
+
+    nonisolated func keptReceipt(_ id: EnvelopeID, book: ReceiptBook, threadPool: NIOThreadPool) async -> SignedReceipt? {
+        try? await threadPool.runIfActive { book.stored(id) }
+    }
+
+    func reply(_ id: EnvelopeID, in mailbox: MailboxID) -> StoredEnvelope? {
+        path(ofReply: id, in: mailbox).map { .file(path: $0) }
+    }
+
+    func expireDue() async -> Int { await expire() }
+}

@@ -1,0 +1,68 @@
+import Logging
+import PostgresNIO
+
+/// The database's tables (docs/ARCHITECTURE.md "Storage"), as numbered migrations applied in
+/// order at start, under an advisory lock so that nodes starting together apply each once.
+///
+/// Nothing here holds a time finer than a day: `expiry_day` is days since 1970. Envelope
+/// rows are named by a random `blob` key, never a sequence, so keys say nothing about
+/// arrival order. Envelope bytes are ciphertext: chunks are stored uncompressed (EXTERNAL).
+enum PostgresSchema {
+    /// Migration `n` (1-based) is `migrations[n - 1]`, one statement per string.
+    static let migrations: [[PostgresQuery]] = [
+        [
+            """
+            CREATE TABLE envelopes (
+                blob text PRIMARY KEY,
+                id text NOT NULL,
+                mailbox text,
+                size bigint NOT NULL,
+                expiry_day integer NOT NULL,
+                receipt bytea
+            )
+            """,
+            "CREATE UNIQUE INDEX envelopes_report ON envelopes (id) WHERE mailbox IS NULL",
+            "CREATE UNIQUE INDEX envelopes_reply ON envelopes (mailbox, id) WHERE mailbox IS NOT NULL",
+            """
+            CREATE TABLE chunks (
+                blob text NOT NULL REFERENCES envelopes ON DELETE CASCADE,
+                seq integer NOT NULL,
+                data bytea NOT NULL,
+                PRIMARY KEY (blob, seq)
+            )
+            """,
+            "ALTER TABLE chunks ALTER COLUMN data SET STORAGE EXTERNAL",
+            """
+            CREATE TABLE recipients (
+                blob text NOT NULL REFERENCES envelopes ON DELETE CASCADE,
+                kid text NOT NULL,
+                acknowledged boolean NOT NULL DEFAULT false,
+                PRIMARY KEY (blob, kid)
+            )
+            """,
+            "CREATE TABLE acknowledged (id text PRIMARY KEY, expiry_day integer NOT NULL)",
+        ],
+    ]
+
+    /// Any constant both nodes agree on: the advisory lock that serialises migrations.
+    static let migrationLock: Int64 = 0x5EA1_5C7E_3A00_0001
+
+    /// Brings the schema to the newest version; a no-op when it is there.
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
+            try await connection.query("CREATE TABLE IF NOT EXISTS sealrelay_schema (version integer NOT NULL)", logger: logger)
+            var current = 0
+            for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM sealrelay_schema",
+                                                                logger: logger).decode(Int.self) {
+                current = version
+            }
+            guard current < migrations.count else { return }
+            for (index, statements) in migrations.enumerated() where index + 1 > current {
+                for statement in statements { try await connection.query(statement, logger: logger) }
+            }
+            try await connection.query("DELETE FROM sealrelay_schema", logger: logger)
+            try await connection.query("INSERT INTO sealrelay_schema (version) VALUES (\(migrations.count))", logger: logger)
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SealAPI
+import SealCore
+import SealTestSupport
+import Testing
+@testable import SealRelay
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Two `sealrelayd run` processes on one PostgreSQL database serve one relay (DESIGN §13):
+/// each has its own state directory (a copy: same keys, certificate and config) and
+/// shares nothing with the other but the database.
+@Suite("Relay nodes on one database")
+final class StorageNodeTests {
+    let server: PostgresServer
+    let relay: TestRelay
+    let nodes: [RelayDaemon]
+    let ports: [Int]
+
+    init() async throws {
+        server = try SharedPostgres.server()
+        relay = try await TestRelay.on(.postgresql, server: server)
+        let first = try await relay.handOverToDaemon()
+        let second = "\(relay.dir)/node-b"
+        try PostgresServer.run("/bin/cp", ["-a", relay.stateDirectory, second])
+        nodes = [try RelayDaemon(configPath: first), try RelayDaemon(configPath: "\(second)/relay.conf")]
+        var ports: [Int] = []
+        for node in nodes { ports.append(try await node.port()) }
+        self.ports = ports
+    }
+
+    /// Points the test client (and its signatures' authority) at node `index`.
+    func use(_ index: Int) { relay.tlsPort = ports[index] }
+
+    func ids(_ reply: TestRelay.Reply) -> [String] {
+        (reply.json["envelopes"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+    }
+
+    func psql(_ sql: String) throws -> String {
+        try server.client("psql", ["-At", "-c", sql, relay.databaseName ?? ""]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("a report sent to one node is fetched from the other, and once acknowledged there is gone from both")
+    func fetchedFromTheOtherNode() async throws {
+        use(0)
+        let envelope = try relay.envelope()
+        let id = try #require(try await relay.request(.POST, "/v1/reports", body: envelope).json["receipt"] as? String)
+        use(1)
+        #expect(ids(try await relay.signed(.GET, "/v1/inbox")) == [id])
+        #expect(try await relay.signed(.GET, "/v1/inbox/\(id)").body == envelope)
+        #expect(try await relay.signed(.DELETE, "/v1/inbox/\(id)").status == .noContent)
+        use(0)
+        #expect(ids(try await relay.signed(.GET, "/v1/inbox")).isEmpty)
+        #expect(try await relay.signed(.DELETE, "/v1/inbox/\(id)").status == .notFound)
+        #expect(ids(try await relay.signed(.GET, "/v1/inbox", reviewer: 1)) == [id], "the other reviewer still has it")
+    }
+
+    @Test("two nodes acknowledging the same envelopes at once: each acknowledged once, none delivered twice, none lost")
+    func concurrentAcknowledgements() async throws {
+        use(0)
+        var sent: [String] = []
+        for i in 0..<8 {
+            sent.append(try #require(try await relay.request(.POST, "/v1/reports", body: relay.envelope(message: "ack \(i)")).json["receipt"] as? String))
+        }
+        let headers = try (0..<2).map { node in
+            try sent.map { id in
+                try relay.signatureHeaders(.DELETE, "/v1/inbox/\(id)", key: relay.credentials[0], authority: "127.0.0.1:\(ports[node])")
+            }
+        }
+        let outcomes = try await withThrowingTaskGroup(of: (String, HTTPResponseStatus).self) { group in
+            for (index, id) in sent.enumerated() {
+                for node in 0..<2 {
+                    group.addTask { [relay, ports] in
+                        let reply = try await relay.request(.DELETE, "/v1/inbox/\(id)", headers: headers[node][index],
+                                                            base: "https://127.0.0.1:\(ports[node])")
+                        return (id, reply.status)
+                    }
+                }
+            }
+            var outcomes: [String: [HTTPResponseStatus]] = [:]
+            for try await (id, status) in group { outcomes[id, default: []].append(status) }
+            return outcomes
+        }
+        for id in sent {
+            #expect(outcomes[id]?.sorted { $0.code < $1.code } == [.noContent, .notFound], "\(id): \(outcomes[id] ?? [])")
+        }
+        for node in 0..<2 {
+            use(node)
+            #expect(ids(try await relay.signed(.GET, "/v1/inbox", reviewer: 0)).isEmpty)
+            #expect(Set(ids(try await relay.signed(.GET, "/v1/inbox", reviewer: 1))) == Set(sent), "none lost for the other reviewer")
+        }
+    }
+
+    @Test("kill -9 of a node during a large upload: the other node delivers nothing partial, and the database holds no partial envelope")
+    func killDuringLargeUpload() async throws {
+        use(0)
+        let large = try relay.envelope(message: String(repeating: "large ", count: 3_500_000), suite: .x25519)
+        let small = try relay.envelope(message: "small")
+        #expect(try await relay.request(.POST, "/v1/reports", body: small).status == .accepted)
+        var request = HTTPClientRequest(url: relay.base + "/v1/reports")
+        request.method = .POST
+        request.headers.add(name: RelayHeader.proofOfWork, value: try await relay.proofOfWork())
+        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
+        request.body = .stream(stream, length: .known(Int64(large.count)))
+        let upload = Task { [relay] in try? await relay.client.execute(request, timeout: .seconds(30)) }
+        let step = 1 << 20
+        var sent = 0
+        while sent + step < large.count {
+            continuation.yield(ByteBuffer(bytes: large[sent..<sent + step]))
+            sent += step
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // All but the last MiB is in node A's partial file; then A dies.
+        nodes[0].signal(SIGKILL)
+        continuation.yield(ByteBuffer(bytes: large[sent...]))
+        continuation.finish()
+        #expect(await upload.value?.status != .accepted)
+        use(1)
+        #expect(ids(try await relay.signed(.GET, "/v1/inbox")) == [DaemonTests.contentID(small)])
+        #expect(try psql("SELECT count(*) FROM envelopes") == "1")
+        #expect(try psql("""
+            SELECT count(*) FROM envelopes e
+            WHERE e.size <> (SELECT coalesce(sum(length(c.data)), 0) FROM chunks c WHERE c.blob = e.blob)
+            """) == "0", "every envelope row has all its bytes")
+        #expect(try await relay.signed(.GET, "/v1/inbox/\(DaemonTests.contentID(small))").body == small)
+    }
+}

@@ -1,0 +1,147 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SealAPI
+import SealCore
+import SealTestSupport
+import Testing
+@testable import SealRelay
+
+/// The spool protocol's behaviours, shown on both backends (DESIGN §13), and what only the
+/// database backend has: chunks, an outage, the dump.
+@Suite("Storage backends")
+final class StorageTests {
+    func ids(_ reply: TestRelay.Reply) -> [String] {
+        (reply.json["envelopes"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+    }
+
+    @Test("a report is fetched with its receipt and leaves every inbox once every reviewer acknowledged it",
+          arguments: StorageBackend.allCases)
+    func endToEnd(backend: StorageBackend) async throws {
+        let relay = try await TestRelay.on(backend)
+        let envelope = try relay.envelope()
+        let posted = try await relay.request(.POST, "/v1/reports", body: envelope)
+        #expect(posted.status == .accepted)
+        let id = try #require(posted.json["receipt"] as? String)
+        #expect(ids(try await relay.signed(.GET, "/v1/inbox", reviewer: 0)) == [id])
+        let fetched = try await relay.signed(.GET, "/v1/inbox/\(id)", reviewer: 0)
+        #expect(fetched.body == envelope)
+        let receipt = try #require(fetched.headers.first(name: RelayHeader.receipt).flatMap(SignedReceipt.init(headerValue:)))
+        #expect(receipt.receipt.description == id)
+        #expect(try await relay.signed(.DELETE, "/v1/inbox/\(id)", reviewer: 0).status == .noContent)
+        #expect(ids(try await relay.signed(.GET, "/v1/inbox", reviewer: 0)).isEmpty)
+        #expect(ids(try await relay.signed(.GET, "/v1/inbox", reviewer: 1)) == [id], "bob has not acknowledged it")
+        #expect(try await relay.signed(.DELETE, "/v1/inbox/\(id)", reviewer: 1).status == .noContent)
+        #expect(ids(try await relay.signed(.GET, "/v1/inbox", reviewer: 1)).isEmpty)
+        #expect(try await relay.signed(.GET, "/v1/inbox/\(id)", reviewer: 1).status == .notFound)
+        await relay.stop()
+    }
+
+    @Test("the same bytes posted again after every acknowledgement are answered 202 and not delivered again",
+          arguments: StorageBackend.allCases)
+    func replayAfterAcknowledgement(backend: StorageBackend) async throws {
+        let relay = try await TestRelay.on(backend)
+        let envelope = try relay.envelope()
+        let id = try #require(try await relay.request(.POST, "/v1/reports", body: envelope).json["receipt"] as? String)
+        for reviewer in 0..<2 { #expect(try await relay.signed(.DELETE, "/v1/inbox/\(id)", reviewer: reviewer).status == .noContent) }
+        let again = try await relay.request(.POST, "/v1/reports", body: envelope)
+        #expect(again.status == .accepted && again.json["receipt"] as? String == id)
+        try await relay.restart()
+        #expect(try await relay.request(.POST, "/v1/reports", body: envelope).status == .accepted)
+        for reviewer in 0..<2 { #expect(ids(try await relay.signed(.GET, "/v1/inbox", reviewer: reviewer)).isEmpty) }
+        await relay.stop()
+    }
+
+    @Test("a reviewer's reply reaches the source's mailbox and only its secret reads it", arguments: StorageBackend.allCases)
+    func replies(backend: StorageBackend) async throws {
+        let relay = try await TestRelay.on(backend)
+        let source = MailboxTests.source()
+        let envelope = try MailboxTests.reply(to: source, relay: relay)
+        let posted = try await relay.signed(.POST, "/v1/replies/\(source.mailboxID)", body: envelope)
+        #expect(posted.status == .accepted)
+        let id = try #require(posted.json["receipt"] as? String)
+        let listing = try await relay.request(.GET, "/v1/mailbox", headers: MailboxTests.secretHeader(source))
+        #expect((listing.json["replies"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [id])
+        #expect(try await relay.request(.GET, "/v1/mailbox/\(id)", headers: MailboxTests.secretHeader(source)).body == envelope)
+        let stranger = MailboxTests.source()
+        #expect(try await relay.request(.GET, "/v1/mailbox/\(id)", headers: MailboxTests.secretHeader(stranger)).status == .notFound)
+        await relay.stop()
+    }
+
+    @Test("the database keeps a report in chunks of at most 1 MiB and hands it back whole")
+    func chunks() async throws {
+        let server = try SharedPostgres.server()
+        let relay = try await TestRelay.on(.postgresql, server: server)
+        let envelope = try relay.envelope(message: String(repeating: "chunk ", count: 500_000), suite: .x25519)
+        #expect(envelope.count > 2 << 20)
+        let id = try #require(try await relay.request(.POST, "/v1/reports", body: envelope).json["receipt"] as? String)
+        let database = try #require(relay.databaseName)
+        let stats = try server.client("psql", ["-At", "-c", "SELECT count(*), max(length(data)), sum(length(data)) FROM chunks", database])
+        #expect(stats.trimmingCharacters(in: .whitespacesAndNewlines) == "3|\(1 << 20)|\(envelope.count)")
+        #expect(try await relay.signed(.GET, "/v1/inbox/\(id)").body == envelope)
+        await relay.stop()
+    }
+
+    @Test("with the database stopped, uploads get 503 storage_unavailable, none got 202 without a commit, and the relay accepts again once it returns")
+    func databaseOutage() async throws {
+        let server = try PostgresServer()
+        let relay = try await TestRelay.on(.postgresql, server: server)
+        let envelopes = try (0..<12).map { try relay.envelope(message: "outage \($0) " + String(repeating: "x", count: 200_000), suite: .x25519) }
+        #expect(try await relay.request(.POST, "/v1/reports", body: envelopes[0]).status == .accepted)
+        // Uploads in flight while the database dies: each is either committed (202) or refused.
+        let answers = try await withThrowingTaskGroup(of: (Int, TestRelay.Reply).self) { group in
+            for i in 1..<envelopes.count {
+                group.addTask { (i, try await relay.request(.POST, "/v1/reports", body: envelopes[i])) }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            try server.stop()
+            var answers: [Int: TestRelay.Reply] = [:]
+            for try await (i, reply) in group { answers[i] = reply }
+            return answers
+        }
+        let refused = answers.values.filter { $0.status != .accepted }
+        #expect(refused.allSatisfy { $0.status == .serviceUnavailable && $0.json["code"] as? String == "storage_unavailable" })
+        let down = try await relay.request(.POST, "/v1/reports", body: relay.envelope(message: "while down"))
+        #expect(down.status == .serviceUnavailable && down.json["code"] as? String == "storage_unavailable")
+        #expect(try await relay.signed(.GET, "/v1/inbox").status == .serviceUnavailable)
+
+        try server.start()
+        var back = try await relay.request(.POST, "/v1/reports", body: relay.envelope(message: "after"))
+        let deadline = Date().addingTimeInterval(30)
+        while back.status != .accepted, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            back = try await relay.request(.POST, "/v1/reports", body: relay.envelope(message: "after"))
+        }
+        #expect(back.status == .accepted, "the relay accepts again without a restart")
+        let accepted = answers.filter { $0.value.status == .accepted }.keys.map { DaemonTests.contentID(envelopes[$0]) }
+        let first = DaemonTests.contentID(envelopes[0])
+        let last = try #require(back.json["receipt"] as? String)
+        #expect(Set(ids(try await relay.signed(.GET, "/v1/inbox"))) == Set(accepted + [first, last]),
+                "exactly what got 202 is in the inbox (\(refused.count) of \(answers.count) in flight were refused)")
+        await relay.stop()
+    }
+
+    @Test("a pg_dump of the database holds the envelopes but no client marker, no client address and no timestamp")
+    func dumpHoldsNoMetadata() async throws {
+        let server = try SharedPostgres.server()
+        let relay = try await TestRelay.on(.postgresql, server: server)
+        let database = try #require(relay.databaseName)
+        let envelope = try relay.envelope()
+        let path = "\(relay.dir)/upload.seal"
+        try Data(envelope).write(to: URL(fileURLWithPath: path))
+        let response = try await MetadataPolicyTests().curl(relay, [
+            "--data-binary", "@\(path)", "-H", "Content-Type: application/octet-stream",
+            "-H", "\(RelayHeader.proofOfWork): \(try await relay.proofOfWork())", "\(relay.base)/v1/reports"])
+        #expect(response.contains("202"))
+        await relay.stop()
+        let dump = try server.dump(database)
+        #expect(dump.contains(DaemonTests.contentID(envelope)), "the dump holds the envelope's row")
+        #expect(!dump.lowercased().contains("timestamp"), "no column or value is a timestamp")
+        let serverLog = (try? String(contentsOfFile: server.directory.file("server.log"), encoding: .utf8)) ?? ""
+        for marker in MetadataPolicyTests.markers {
+            #expect(!dump.contains(marker), "\(marker) found in the dump")
+            #expect(!serverLog.contains(marker), "\(marker) found in PostgreSQL's log")
+        }
+    }
+}

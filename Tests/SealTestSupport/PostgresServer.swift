@@ -1,0 +1,131 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real PostgreSQL 15 server of the test's own, in a temporary directory: `initdb` and
+/// `pg_ctl` from Debian's `postgresql` package (scripts/install-deps.sh), a free loopback
+/// port, a private socket directory, password (SCRAM) authentication. Stopped and removed
+/// when the owner goes away. PostgreSQL refuses to run as root, so as root (CI) the server
+/// runs as the `postgres` user the package creates.
+public final class PostgresServer: @unchecked Sendable {
+    public static let binaries = "/usr/lib/postgresql/15/bin"
+    public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: "\(binaries)/initdb") }
+
+    public let directory: TemporaryDirectory
+    public let user = "sealrelay"
+    public let password: String
+    public let port: Int
+    /// The password as `storage_password_file` wants it.
+    public let passwordFile: String
+    private var dataDirectory: String { directory.file("data") }
+
+    public init() throws {
+        directory = TemporaryDirectory()
+        password = UUID().uuidString
+        passwordFile = directory.file("db.password")
+        try Data("\(password)\n".utf8).write(to: URL(fileURLWithPath: passwordFile))
+        port = try Self.freePort()
+        try FileManager.default.createDirectory(atPath: directory.file("socket"), withIntermediateDirectories: true)
+        if getuid() == 0 {
+            try Self.run("/bin/chown", ["-R", "postgres:postgres", directory.path])
+            try Self.run("/bin/chmod", ["0755", directory.path])
+        }
+        try asServer("initdb", ["-D", dataDirectory, "-U", user, "--pwfile=\(passwordFile)", "--auth=scram-sha-256",
+                                "--no-sync", "-E", "UTF8", "--locale=C"])
+        try start()
+    }
+
+    deinit {
+        try? stop()
+    }
+
+    /// Starts (or restarts) the server on the same port and data.
+    public func start() throws {
+        let options = "-p \(port) -c listen_addresses=127.0.0.1 -k \(directory.file("socket")) -c log_connections=off -c log_statement=none"
+        try asServer("pg_ctl", ["-D", dataDirectory, "-l", directory.file("server.log"), "-w", "-t", "30", "-o", options, "start"])
+    }
+
+    /// `pg_ctl stop -m immediate`: the database goes away as if its machine died.
+    public func stop() throws {
+        try asServer("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"])
+    }
+
+    /// A new, empty database; one per test, on the suite's one server.
+    public func createDatabase(_ name: String = "t" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()) throws -> String {
+        try client("createdb", [name])
+        return name
+    }
+
+    /// `storage = …` for a relay using `database`.
+    public func url(_ database: String) -> String { "postgresql://\(user)@127.0.0.1:\(port)/\(database)" }
+
+    /// The plain-text dump of `database` (schema and data, bytea as hex).
+    public func dump(_ database: String) throws -> String {
+        try client("pg_dump", ["--no-owner", database])
+    }
+
+    /// A client tool against the server over loopback with the password.
+    @discardableResult
+    public func client(_ tool: String, _ arguments: [String]) throws -> String {
+        try Self.run("\(Self.binaries)/\(tool)", ["-h", "127.0.0.1", "-p", "\(port)", "-U", user] + arguments,
+                     environment: ["PGPASSWORD": password])
+    }
+
+    private func asServer(_ tool: String, _ arguments: [String]) throws {
+        let path = "\(Self.binaries)/\(tool)"
+        if getuid() == 0 {
+            try Self.run("/usr/sbin/runuser", ["-u", "postgres", "--", path] + arguments)
+        } else {
+            try Self.run(path, arguments)
+        }
+    }
+
+    @discardableResult
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Read before waiting: a large dump would otherwise fill the pipe and block.
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")): exit \(process.terminationStatus): "
+                          + String(decoding: err, as: UTF8.self))
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// A port nothing listens on now: bind to port 0 and let the kernel choose.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw Failure(description: "bind failed") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { throw Failure(description: "getsockname failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

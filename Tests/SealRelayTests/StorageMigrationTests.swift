@@ -32,7 +32,7 @@ final class StorageMigrationTests {
         #expect(try await relay.signed(.POST, "/v1/replies/\(source.mailboxID)", body: reply).status == .accepted)
         let config = try await relay.handOverToDaemon()
 
-        let (status, output) = try await MetadataPolicyTests.run(try RelayDaemon.binary(), [
+        let (status, output) = try ChildProcess.run(try RelayDaemon.binary(), [
             "migrate", "--config", config, "--to", server.url(database), "--storage-password-file", server.passwordFile])
         #expect(status == 0, "\(output)")
         let bytes = waiting.count + half.count + reply.count
@@ -59,7 +59,7 @@ final class StorageMigrationTests {
         let config = try await relay.handOverToDaemon()
         let daemon = try RelayDaemon(configPath: config)
         _ = try await daemon.port()
-        let (status, output) = try await MetadataPolicyTests.run(try RelayDaemon.binary(), [
+        let (status, output) = try ChildProcess.run(try RelayDaemon.binary(), [
             "migrate", "--config", config, "--to", server.url(try server.createDatabase()),
             "--storage-password-file", server.passwordFile])
         #expect(status == 1)

@@ -27,7 +27,7 @@ final class StorageNodeTests {
         relay = try await TestRelay.on(.postgresql, server: server)
         let first = try await relay.handOverToDaemon()
         let second = "\(relay.dir)/node-b"
-        try PostgresServer.run("/bin/cp", ["-a", relay.stateDirectory, second])
+        try ChildProcess.check("/bin/cp", ["-a", relay.stateDirectory, second])
         nodes = [try RelayDaemon(configPath: first), try RelayDaemon(configPath: "\(second)/relay.conf")]
         var ports: [Int] = []
         for node in nodes { ports.append(try await node.port()) }

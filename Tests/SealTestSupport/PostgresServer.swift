@@ -29,8 +29,7 @@ public final class PostgresServer: @unchecked Sendable {
         port = try Self.freePort()
         try FileManager.default.createDirectory(atPath: directory.file("socket"), withIntermediateDirectories: true)
         if getuid() == 0 {
-            try Self.run("/bin/chown", ["-R", "postgres:postgres", directory.path])
-            try Self.run("/bin/chmod", ["0755", directory.path])
+            try ChildProcess.check("/bin/chown", ["-R", "postgres:postgres", directory.path])
         }
         try asServer("initdb", ["-D", dataDirectory, "-U", user, "--pwfile=\(passwordFile)", "--auth=scram-sha-256",
                                 "--no-sync", "-E", "UTF8", "--locale=C"])
@@ -69,49 +68,23 @@ public final class PostgresServer: @unchecked Sendable {
     /// A client tool against the server over loopback with the password.
     @discardableResult
     public func client(_ tool: String, _ arguments: [String]) throws -> String {
-        try Self.run("\(Self.binaries)/\(tool)", ["-h", "127.0.0.1", "-p", "\(port)", "-U", user] + arguments,
+        try ChildProcess.check("\(Self.binaries)/\(tool)", ["-h", "127.0.0.1", "-p", "\(port)", "-U", user] + arguments,
                      environment: ["PGPASSWORD": password])
     }
 
     private func asServer(_ tool: String, _ arguments: [String]) throws {
         let path = "\(Self.binaries)/\(tool)"
         if getuid() == 0 {
-            try Self.run("/usr/sbin/runuser", ["-u", "postgres", "--", path] + arguments)
+            try ChildProcess.check("/usr/sbin/runuser", ["-u", "postgres", "--", path] + arguments)
         } else {
-            try Self.run(path, arguments)
+            try ChildProcess.check(path, arguments)
         }
-    }
-
-    @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        // Read before waiting: a large dump would otherwise fill the pipe and block.
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")): exit \(process.terminationStatus): "
-                          + String(decoding: err, as: UTF8.self))
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
     }
 
     /// A port nothing listens on now: bind to port 0 and let the kernel choose.
     static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket failed") }
+        guard fd >= 0 else { throw ChildProcess.Failure(description: "socket failed") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -120,12 +93,12 @@ public final class PostgresServer: @unchecked Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { throw Failure(description: "bind failed") }
+        guard bound == 0 else { throw ChildProcess.Failure(description: "bind failed") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let named = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        guard named == 0 else { throw Failure(description: "getsockname failed") }
+        guard named == 0 else { throw ChildProcess.Failure(description: "getsockname failed") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -1,0 +1,54 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A tool run to completion with `posix_spawn` and `waitpid`, its output collected in a
+/// temporary file. Foundation's `Process` learns of a child's end through SIGCHLD, which a
+/// thread of the test process that does not block it (NIO's, the pool's) can swallow; the
+/// wait then never ends (seen here with `runuser … pg_ctl start`). `waitpid` cannot miss it.
+/// It blocks the calling thread for as long as the tool runs.
+public enum ChildProcess {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Runs `executable` with `arguments`; returns its exit status (128 + the signal if one
+    /// ended it) and its standard output and error, interleaved.
+    public static func run(_ executable: String, _ arguments: [String],
+                           environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        let outputPath = NSTemporaryDirectory() + "sealrelay-child-" + UUID().uuidString
+        defer { unlink(outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = variables.map { strdup($0) } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard spawned == 0 else { throw Failure(description: "cannot run \(executable): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw Failure(description: "waitpid for \(executable) failed: errno \(errno)") }
+        }
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let signal = status & 0x7f
+        return (signal == 0 ? (status >> 8) & 0xff : 128 + signal, output)
+    }
+
+    /// `run`, throwing unless the tool exits 0; returns its output.
+    @discardableResult
+    public static func check(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+        let (status, output) = try run(executable, arguments, environment: environment)
+        guard status == 0 else {
+            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")): exit \(status): \(output)")
+        }
+        return output
+    }
+}

@@ -21,6 +21,9 @@ public struct Relay: Sendable {
     public var bundle: RecipientBundle { currentBundle.bundle }
     public let spool: Spool
     public let metrics = RelayMetrics()
+    /// Every way in for envelopes commits through this one intake, so that uploads finishing
+    /// together share their directory fsyncs.
+    let intake: EnvelopeIntake
     /// Chunked report uploads in progress; shared by the public listeners and the sweeper.
     let uploads: ChunkedUploads
     let credentials: [String: ReviewerCredential]
@@ -34,6 +37,11 @@ public struct Relay: Sendable {
     let logger: Logger
 
     public init(config: RelayConfig, logger: Logger) throws {
+        try self.init(config: config, logger: logger, disk: .standard)
+    }
+
+    /// - Parameter disk: the spool's disk calls; tests make them slow or failing.
+    init(config: RelayConfig, logger: Logger, disk: SpoolDisk) throws {
         try config.validate()
         try FileLimit.check(config)
         self.config = config
@@ -59,17 +67,18 @@ public struct Relay: Sendable {
         self.spool = try Spool(directory: config.path(config.spool),
                                quotas: .init(maxEnvelopeBytes: config.maxEnvelopeBytes, maxSpoolBytes: config.maxSpoolBytes,
                                              maxEnvelopes: config.maxEnvelopes),
-                               expiryDays: config.expiryDays, expiryJitterDays: config.expiryJitterDays)
+                               expiryDays: config.expiryDays, expiryJitterDays: config.expiryJitterDays,
+                               syncDirectory: disk.syncDirectory)
         self.receipts = ReceiptBook(key: try RelayKey.load(stateDirectory: config.directory), directory: spool.envelopeDirectory)
         self.pow = ProofOfWorkGate(
             key: try ProofOfWorkKey.loadOrCreate(path: config.path("pow.key")),
             settings: .init(floorBits: config.powBits, maxBits: config.powMaxBits, calmRate: Double(config.powCalmRate),
                             lifetimeSeconds: config.powLifetimeSeconds))
+        self.intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool, receipts: receipts, disk: disk)
         self.uploads = ChunkedUploads(
             table: UploadTable(capacity: config.maxUploads, idleTimeout: .seconds(config.uploadIdleTimeoutSeconds),
                                minimumBytesPerMinute: config.uploadMinBytesPerMinute),
-            intake: EnvelopeIntake(spool: spool, threadPool: Self.commitPool, receipts: receipts),
-            bundle: currentBundle)
+            intake: intake, bundle: currentBundle)
     }
 
     /// fsync blocks its thread for as long as the disk takes; commits get their own pool,
@@ -87,7 +96,6 @@ public struct Relay: Sendable {
         router.add(middleware: PrivacyHeaders())
         router.add(middleware: OfflinePageAccess())
         web?.addRoutes(to: router.group())
-        let intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool, receipts: receipts)
         let fileIO = FileIO()
         let api = router.group("v1")
         // Anonymous writes, each paid for with proof of work before its body is read.

@@ -5,15 +5,24 @@ import SealAPI
 import SealCore
 
 /// Receives one envelope from a request body: validates it as it streams, writes it to a
-/// private temporary file, and makes it durable (fsync, rename, fsync of the directory)
-/// before it counts as accepted.
+/// private temporary file, and makes it durable (fsync, rename, fsync of the directory,
+/// shared with the commits that finish at the same time) before it counts as accepted.
+/// Every blocking file call happens on `threadPool`.
 struct EnvelopeIntake: Sendable {
     let spool: Spool
     let threadPool: NIOThreadPool
     /// Signs and keeps receipts; nil in tests of intake alone, whose answers carry the id only.
-    var receipts: ReceiptBook? = nil
-    /// fsync of a directory; a seam so tests can make it fail, never a setting.
-    var syncDirectory: @Sendable (String) throws -> Void = { try FileSystem.syncDirectory($0) }
+    let receipts: ReceiptBook?
+    let disk: SpoolDisk
+    let group: GroupCommit
+
+    init(spool: Spool, threadPool: NIOThreadPool, receipts: ReceiptBook? = nil, disk: SpoolDisk = .standard) {
+        self.spool = spool
+        self.threadPool = threadPool
+        self.receipts = receipts
+        self.disk = disk
+        self.group = GroupCommit(syncDirectory: disk.syncDirectory)
+    }
 
     /// Refuses at once a body declared larger than any envelope the relay takes, before a
     /// byte of it is read or anything is reserved or opened.
@@ -27,40 +36,31 @@ struct EnvelopeIntake: Sendable {
         do { return try await spool.reserve() } catch let e as SpoolError { throw IntakeError.spool(e) }
     }
 
-    /// The private file an upload is written into, made when its first byte arrives.
-    func openPartial() async throws -> PartialFile {
-        do {
-            return try await threadPool.runIfActive { [spool] in try PartialFile(directory: spool.incomingDirectory) }
-        } catch {
-            throw IntakeError.spool(.io("cannot create a file"))
-        }
-    }
-
     func receive<Body: AsyncSequence>(_ body: Body, as delivery: Delivery, declaredLength: Int?,
                                       expectedDigest: [UInt8]? = nil) async throws -> Receipt
     where Body.Element == ByteBuffer {
         try refuseOversized(declaredLength: declaredLength)
         let reservation = try await reserve()
-        var file: PartialFile?
+        var bytes = IncomingBytes()
         do {
             var validator = EnvelopeValidator(delivery: delivery, maxBytes: spool.quotas.maxEnvelopeBytes,
                                               expectedDigest: expectedDigest)
             var charged = 0
             for try await buffer in body {
-                try await append(buffer, to: &file, validator: &validator, reservation: reservation, charged: &charged)
+                try await append(buffer, to: &bytes, validator: &validator, reservation: reservation, charged: &charged)
             }
-            return try await commit(file, validator: validator, reservation: reservation)
+            return try await commit(bytes, validator: validator, reservation: reservation)
         } catch {
             await spool.release(reservation)
-            file?.discard()
+            await discard(bytes)
             throw IntakeError(error) ?? error
         }
     }
 
-    /// Checks and writes one buffer of an upload, opening its file on the first byte. The
+    /// Checks one buffer of an upload and adds it to its bytes, writing a full batch. The
     /// size limit is checked on every buffer; the spool's shared byte quota, an actor hop,
     /// once per MiB (and again at the commit), which keeps small reports to one hop.
-    func append(_ buffer: ByteBuffer, to file: inout PartialFile?, validator: inout EnvelopeValidator,
+    func append(_ buffer: ByteBuffer, to bytes: inout IncomingBytes, validator: inout EnvelopeValidator,
                 reservation: Spool.Reservation, charged: inout Int) async throws {
         guard buffer.readableBytes > 0 else { return }
         try buffer.withUnsafeReadableBytes { try validator.consume($0) }
@@ -68,14 +68,28 @@ struct EnvelopeIntake: Sendable {
             try await spool.charge(reservation, total: validator.total)
             charged = validator.total
         }
-        let target: PartialFile
-        if let file {
-            target = file
-        } else {
-            target = try await openPartial()
-            file = target
+        var copy = buffer
+        bytes.pending.writeBuffer(&copy)
+        if bytes.batchIsFull { try await write(&bytes) }
+    }
+
+    /// Writes the pending bytes, making the partial file with the first batch. Its times
+    /// stay at the epoch: an upload waiting between slices must not record when one came.
+    func write(_ bytes: inout IncomingBytes) async throws {
+        guard bytes.pending.readableBytes > 0 else { return }
+        let (existing, pending) = (bytes.file, bytes.takePending())
+        bytes.file = try await threadPool.runIfActive { [spool, disk] in
+            let file = try existing ?? PartialFile(directory: spool.incomingDirectory, disk: disk)
+            try pending.withUnsafeReadableBytes { try file.write($0) }
+            file.normaliseTimes()
+            return file
         }
-        try buffer.withUnsafeReadableBytes { try target.write($0) }
+    }
+
+    /// Deletes an upload's partial file, if it has one, off the connection's thread.
+    func discard(_ bytes: IncomingBytes) async {
+        guard let file = bytes.file else { return }
+        try? await threadPool.runIfActive { file.discard() }
     }
 
     /// The end of an upload: the final checks, then durable under its content id and
@@ -83,26 +97,30 @@ struct EnvelopeIntake: Sendable {
     /// in between. The same bytes again (queued, or delivered and acknowledged) are
     /// answered with the same receipt and not queued again. On a throw the caller discards
     /// the file and the reservation.
-    func commit(_ file: PartialFile?, validator: EnvelopeValidator, reservation: Spool.Reservation) async throws -> Receipt {
+    func commit(_ bytes: IncomingBytes, validator: EnvelopeValidator, reservation: Spool.Reservation) async throws -> Receipt {
         try await spool.charge(reservation, total: validator.total)
         let (id, head, size) = try validator.finish()
-        guard let file else { throw IntakeError.malformed("envelope is truncated inside its header") }
+        guard bytes.file != nil || bytes.pending.readableBytes > 0 else {
+            throw IntakeError.malformed("envelope is truncated inside its header")
+        }
         await spool.claim(id)
         let delivery = validator.delivery
         var signed: SignedReceipt?
         do {
             if await spool.alreadyHas(id, delivery: delivery) {
-                file.discard()
+                await discard(bytes)
                 await spool.release(reservation)
                 if let receipts { signed = try await threadPool.runIfActive { try receipts.existing(id, delivery: delivery) } }
             } else {
                 let expiry = spool.expiryDate()
-                let final = try spool.path(for: id, delivery: delivery)
                 // The receipt is durable before the envelope: no reviewer can fetch an
                 // envelope whose receipt a crash lost (an orphan receipt goes at start-up).
-                signed = try await threadPool.runIfActive { [syncDirectory, receipts] in
+                signed = try await threadPool.runIfActive { [spool, disk, group, receipts] in
+                    let final = try spool.path(for: id, delivery: delivery)
+                    let file = try bytes.file ?? PartialFile(directory: spool.incomingDirectory, disk: disk)
+                    try bytes.pending.withUnsafeReadableBytes { try file.write($0) }
                     let receipt = try receipts?.record(id, delivery: delivery, expiry: expiry)
-                    try file.commit(to: final, times: expiry, syncDirectory: syncDirectory)
+                    try file.commit(to: final, times: expiry, group: group)
                     return receipt
                 }
                 await spool.register(reservation, id: id, delivery: validator.delivery, recipients: Set(head.header.kids),

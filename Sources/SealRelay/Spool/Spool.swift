@@ -89,6 +89,9 @@ public actor Spool {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: incomingDirectory)) ?? [] {
             unlink("\(incomingDirectory)/\(name)")
         }
+        // Whatever the directories' times say (made now, or changed by the last run), they
+        // say nothing from here on.
+        [directory, incomingDirectory, envelopeDirectory, replyDirectory].forEach(FileTimes.normaliseDirectory)
         var loaded: [EnvelopeID: Entry] = [:]
         var bytes = 0
         let names = (try? FileManager.default.contentsOfDirectory(atPath: envelopeDirectory)) ?? []

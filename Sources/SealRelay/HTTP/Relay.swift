@@ -49,7 +49,7 @@ public struct Relay: Sendable {
                 throw ConfigError("organisation_fingerprint in the config does not match the key that signed \(config.bundle)")
             }
         }
-        self.web = try WebRoutes.installed(organisationFingerprint: organisation)
+        self.web = try WebRoutes.installed(organisationFingerprint: organisation, decoys: config.decoys)
         if web == nil {
             logger.notice("submission page not installed: copy SealRelay_SealRelay.resources and SealRelay_SealCore.resources next to the sealrelayd executable; GET / answers 404 until then")
         }
@@ -68,7 +68,7 @@ public struct Relay: Sendable {
         self.uploads = ChunkedUploads(
             table: UploadTable(capacity: config.maxUploads, idleTimeout: .seconds(config.uploadIdleTimeoutSeconds),
                                minimumBytesPerMinute: config.uploadMinBytesPerMinute),
-            intake: EnvelopeIntake(spool: spool, threadPool: Self.commitPool, receipts: receipts),
+            intake: EnvelopeIntake(spool: spool, threadPool: Self.commitPool, receipts: receipts, decoys: config.decoys),
             bundle: currentBundle)
     }
 
@@ -87,7 +87,7 @@ public struct Relay: Sendable {
         router.add(middleware: PrivacyHeaders())
         router.add(middleware: OfflinePageAccess())
         web?.addRoutes(to: router.group())
-        let intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool, receipts: receipts)
+        let intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool, receipts: receipts, decoys: config.decoys)
         let fileIO = FileIO()
         let api = router.group("v1")
         // Anonymous writes, each paid for with proof of work before its body is read.

@@ -1,8 +1,8 @@
 import SealCore
 
-/// One upload between requests: its partial file in `incoming/` (made when the first byte
-/// arrives), its share of the spool's quotas, and the validator that has seen exactly the
-/// bytes in the file.
+/// One upload between requests: its partial file in `incoming/` (made once the envelope's
+/// head checked out; never for a decoy), its share of the spool's quotas, and the validator
+/// that has seen every byte received and holds those that came before the file.
 struct ChunkedUpload: Sendable {
     var file: PartialFile?
     let reservation: Spool.Reservation

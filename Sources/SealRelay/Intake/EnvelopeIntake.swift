@@ -14,6 +14,8 @@ struct EnvelopeIntake: Sendable {
     var receipts: ReceiptBook? = nil
     /// fsync of a directory; a seam so tests can make it fail, never a setting.
     var syncDirectory: @Sendable (String) throws -> Void = { try FileSystem.syncDirectory($0) }
+    /// `decoys = on`: a report addressed to `Decoy.kid` is answered and not kept.
+    var decoys = false
 
     /// Refuses at once a body declared larger than any envelope the relay takes, before a
     /// byte of it is read or anything is reserved or opened.
@@ -44,7 +46,7 @@ struct EnvelopeIntake: Sendable {
         var file: PartialFile?
         do {
             var validator = EnvelopeValidator(delivery: delivery, maxBytes: spool.quotas.maxEnvelopeBytes,
-                                              expectedDigest: expectedDigest)
+                                              expectedDigest: expectedDigest, acceptsDecoys: decoys)
             var charged = 0
             for try await buffer in body {
                 try await append(buffer, to: &file, validator: &validator, reservation: reservation, charged: &charged)
@@ -57,9 +59,10 @@ struct EnvelopeIntake: Sendable {
         }
     }
 
-    /// Checks and writes one buffer of an upload, opening its file on the first byte. The
-    /// size limit is checked on every buffer; the spool's shared byte quota, an actor hop,
-    /// once per MiB (and again at the commit), which keeps small reports to one hop.
+    /// Checks and writes one buffer of an upload, opening its file once the head checked out
+    /// (the validator holds the bytes until then; a decoy's are never written). The size
+    /// limit is checked on every buffer; the spool's shared byte quota, an actor hop, once
+    /// per MiB (and again at the commit), which keeps small reports to one hop.
     func append(_ buffer: ByteBuffer, to file: inout PartialFile?, validator: inout EnvelopeValidator,
                 reservation: Spool.Reservation, charged: inout Int) async throws {
         guard buffer.readableBytes > 0 else { return }
@@ -68,6 +71,7 @@ struct EnvelopeIntake: Sendable {
             try await spool.charge(reservation, total: validator.total)
             charged = validator.total
         }
+        guard validator.hasHead, !validator.isDecoy else { return }
         let target: PartialFile
         if let file {
             target = file
@@ -75,7 +79,12 @@ struct EnvelopeIntake: Sendable {
             target = try await openPartial()
             file = target
         }
-        try buffer.withUnsafeReadableBytes { try target.write($0) }
+        let held = validator.takeHeldBytes()
+        if held.isEmpty {
+            try buffer.withUnsafeReadableBytes { try target.write($0) }
+        } else {
+            try held.withUnsafeBytes { try target.write($0) }
+        }
     }
 
     /// The end of an upload: the final checks, then durable under its content id and
@@ -86,6 +95,12 @@ struct EnvelopeIntake: Sendable {
     func commit(_ file: PartialFile?, validator: EnvelopeValidator, reservation: Spool.Reservation) async throws -> Receipt {
         try await spool.charge(reservation, total: validator.total)
         let (id, head, size) = try validator.finish()
+        if validator.isDecoy {
+            // Checked as a report is, answered with a receipt signed as a report's is, and
+            // then forgotten: no file, no receipt record, no spool entry.
+            await spool.release(reservation)
+            return try receipts.map { Receipt(try $0.unrecorded(id)) } ?? Receipt(receipt: id)
+        }
         guard let file else { throw IntakeError.malformed("envelope is truncated inside its header") }
         await spool.claim(id)
         let delivery = validator.delivery

@@ -14,16 +14,31 @@ struct EnvelopeValidator: Sendable {
     private(set) var total = 0
     private var hasher = SHA256()
     private var head: EnvelopeHead?
-    /// The bytes seen while the head is still incomplete (at most the header bound).
+    /// The bytes seen while the head is incomplete (at most the header bound), until taken.
     private var headBytes: [UInt8] = []
 
     /// The SHA-256 the body must have (a reviewer's signed `Content-Digest`), if any.
     let expectedDigest: [UInt8]?
+    /// Whether a report addressed to `Decoy.kid` is taken as a decoy (`decoys = on`) rather
+    /// than refused for its unknown recipient.
+    let acceptsDecoys: Bool
+    /// The head named `Decoy.kid`: check everything, store nothing.
+    private(set) var isDecoy = false
 
-    init(delivery: Delivery, maxBytes: Int, expectedDigest: [UInt8]? = nil) {
+    init(delivery: Delivery, maxBytes: Int, expectedDigest: [UInt8]? = nil, acceptsDecoys: Bool = false) {
         self.delivery = delivery
         self.maxBytes = maxBytes
         self.expectedDigest = expectedDigest
+        self.acceptsDecoys = acceptsDecoys
+    }
+
+    var hasHead: Bool { head != nil }
+
+    /// The bytes held while the head was incomplete, once it checked out: nothing is written
+    /// to disk before the head is known good (and known not to be a decoy). Empty afterwards.
+    mutating func takeHeldBytes() -> [UInt8] {
+        defer { headBytes = [] }
+        return headBytes
     }
 
     /// Takes the next bytes; throws as soon as they cannot be part of an acceptable envelope.
@@ -35,9 +50,13 @@ struct EnvelopeValidator: Sendable {
         headBytes += bytes
         do {
             if let parsed = try EnvelopeHead.parse(headBytes) {
-                try delivery.check(parsed)
+                if acceptsDecoys, case .report = delivery, parsed.header.kids.contains(Decoy.kid) {
+                    isDecoy = true
+                    headBytes = []
+                } else {
+                    try delivery.check(parsed)
+                }
                 head = parsed
-                headBytes = []
             }
         } catch let e as EnvelopeError {
             throw IntakeError.malformed(e.description)

@@ -94,6 +94,15 @@ struct DecoyTests {
         await relay.stop()
     }
 
+    @Test("the served page says whether decoys are on, in its seal-decoys meta tag", arguments: [true, false])
+    func pageLearnsTheSetting(on: Bool) async throws {
+        let relay = try await TestRelay { $0.decoys = on }
+        let html = String(decoding: try await relay.request(.GET, "/").body, as: UTF8.self)
+        await relay.stop()
+        #expect(html.contains("<meta name=\"seal-decoys\" content=\"\(on ? "on" : "off")\">"))
+        #expect(!html.contains(WebRoutes.decoysPlaceholder))
+    }
+
     @Test("decoys = on survives relay.conf being written out and read back; other values are refused")
     func configRoundTrip() throws {
         let on = try RelayConfig.load(text: "decoys = on")

@@ -59,15 +59,20 @@ struct EarlyRefusalTests {
         await relay.stop()
     }
 
-    @Test("no partial file exists before the first body byte arrives")
-    func noFileBeforeTheBody() async throws {
+    @Test("no partial file exists before the envelope's head has arrived and checked out")
+    func noFileBeforeTheHead() async throws {
         let relay = try await Self.onionRelay()
+        let envelope = try relay.envelope()
         let connection = try RawConnection(port: relay.onionPort, receiveTimeoutSeconds: 1)
         let pow = try await relay.proofOfWork()
-        connection.send("POST /v1/reports HTTP/1.1\r\nHost: relay\r\n\(RelayHeader.proofOfWork): \(pow)\r\nContent-Length: 100000\r\n\r\n")
+        connection.send("POST /v1/reports HTTP/1.1\r\nHost: relay\r\n\(RelayHeader.proofOfWork): \(pow)\r\nContent-Length: \(envelope.count)\r\n\r\n")
         try await Task.sleep(for: .milliseconds(500))
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(relay.stateDirectory)/spool/incoming").isEmpty)
-        connection.send("SEAL")
+        connection.send(bytes: Array(envelope.prefix(6)))
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(relay.stateDirectory)/spool/incoming").isEmpty,
+                "the magic alone is held in memory")
+        connection.send(bytes: Array(envelope[6..<8000]))
         try await Task.sleep(for: .milliseconds(500))
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(relay.stateDirectory)/spool/incoming").count == 1)
         connection.hangUp()

@@ -30,8 +30,9 @@ final class RawConnection {
     /// Ends the connection now, so a relay stopping does not wait for it.
     func hangUp() { shutdown(fd, Int32(SHUT_RDWR)) }
 
-    func send(_ text: String) {
-        let bytes = Array(text.utf8)
+    func send(_ text: String) { send(bytes: Array(text.utf8)) }
+
+    func send(bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 

@@ -77,14 +77,19 @@ def test_a_visit_sends_one_decoy_that_the_relay_answers_and_keeps_nothing_of(bro
     assert_one_decoy_kept_nowhere(world, wait_decoy_answered(driver), spool)
 
 
-def test_the_offline_page_sends_its_decoy_to_its_relay(browser, world):
-    out = world.root / "sealrelay-decoys.html"
+@pytest.fixture(scope="module")
+def offline_page(world):
+    out = world.root / "sealrelay.html"
     r = subprocess.run([SEALRELAYD, "page", "--config", str(world.root / "relay" / "relay.conf"), "--out", str(out),
                         "--relay", world.base], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_the_offline_page_sends_its_decoy_to_its_relay(browser, world, offline_page):
     spool = world.spool_files()
     driver = watched(browser("en"))
-    driver.get(out.as_uri())
+    driver.get(offline_page.as_uri())
     assert_one_decoy_kept_nowhere(world, wait_decoy_answered(driver), spool)
 
 

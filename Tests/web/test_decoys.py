@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from helpers import compose, confirm_codename, open_page, wait_done
-from webtest import SEALRELAYD, World, add_preload_script, browser, browser_name, make_driver  # noqa: F401  (fixtures)
+from webtest import World, add_preload_script, browser, browser_name, make_driver, offline_page  # noqa: F401  (fixtures)
 
 # Every XMLHttpRequest the page makes, with the relay's status once it answered: how the
 # tests see that the decoy went out and was answered (the relay keeps no trace of it).
@@ -75,15 +75,6 @@ def test_a_visit_sends_one_decoy_that_the_relay_answers_and_keeps_nothing_of(bro
     wait_decoy_answered(driver)
     time.sleep(1)  # and nothing follows it
     assert_one_decoy_kept_nowhere(world, wait_decoy_answered(driver), spool)
-
-
-@pytest.fixture(scope="module")
-def offline_page(world):
-    out = world.root / "sealrelay.html"
-    r = subprocess.run([SEALRELAYD, "page", "--config", str(world.root / "relay" / "relay.conf"), "--out", str(out),
-                        "--relay", world.base], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stderr
-    return out
 
 
 def test_the_offline_page_sends_its_decoy_to_its_relay(browser, world, offline_page):

@@ -316,6 +316,19 @@ def world(tmp_path_factory):
     w.stop()
 
 
+@pytest.fixture(scope="module")
+def offline_page(world):
+    """`sealrelayd page` for the module's relay, sending there first; its printed SHA-256
+    is the file's."""
+    out = world.root / "sealrelay.html"
+    r = subprocess.run([SEALRELAYD, "page", "--config", str(world.root / "relay" / "relay.conf"), "--out", str(out),
+                        "--relay", world.base], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    printed = re.search(r"sha256: ([0-9a-f]{64})", r.stdout).group(1)
+    assert printed == hashlib.sha256(out.read_bytes()).hexdigest()
+    return out
+
+
 @pytest.fixture(scope="module", params=BROWSERS)
 def browser_name(request):
     """Which browser a test runs in; module scope, so pytest runs a module's tests browser by

@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from helpers import compose, confirm_codename, open_page, wait_done
-from webtest import World, add_preload_script, browser, browser_name, make_driver, offline_page  # noqa: F401  (fixtures)
+from webtest import World, add_preload_script, browser, browser_name, make_driver, offline_page, require_tool  # noqa: F401  (fixtures)
 
 # Every XMLHttpRequest the page makes, with the relay's status once it answered: how the
 # tests see that the decoy went out and was answered (the relay keeps no trace of it).
@@ -91,17 +91,18 @@ def tls_exchanges(capture, keylog, port) -> list:
     application-data bytes client to relay, relay to client). The keys Chromium logged let
     tshark see which HTTP message each TLS record carries; the bytes counted are the
     records' lengths on the wire (ciphertext, tag and inner type), never the plaintext."""
-    fields = ["tcp.stream", "tcp.srcport", "tls.record.content_type", "tls.record.opaque_type", "tls.record.length",
+    fields = ["tcp.stream", "tcp.srcport", "tls.record.content_type", "tls.record.length",
               "http.request.method", "http.request.uri", "http.response.code"]
-    r = subprocess.run(["tshark", "-r", str(capture), "-o", f"tls.keylog_file:{keylog}", "-d", f"tcp.port=={port},tls", "-d", f"tls.port=={port},http",
-                        "-Y", "tls", "-T", "fields", "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=,",
+    r = subprocess.run(["tshark", "-r", str(capture), "-o", f"tls.keylog_file:{keylog}",
+                        "-d", f"tcp.port=={port},tls", "-d", f"tls.port=={port},http", "-Y", "tls",
+                        "-T", "fields", "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=,",
                         *sum((["-e", f] for f in fields), [])], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     pending = {}   # (stream, from client) -> application-data bytes not yet given to a message
     open_requests = {}  # stream -> [request waiting for its response]
     exchanges = []
     for line in r.stdout.splitlines():
-        stream, src, inner, outer, lengths, method, uri, status = line.split("|")
+        stream, src, inner, lengths, method, uri, status = line.split("|")
         key = (stream, int(src) != port)
         # Decrypted, a record has its inner content type; 23 is application data.
         types, sizes = inner.split(",") if inner else [], [int(n) for n in lengths.split(",") if n]
@@ -138,6 +139,7 @@ class Capture:
 
 @pytest.fixture
 def capture(world, tmp_path):
+    require_tool("tshark")
     if os.geteuid() != 0:
         pytest.skip("capturing on lo needs root (or dumpcap with CAP_NET_RAW); CI runs as root, this run does not")
     c = Capture(world.port, tmp_path / "relay.pcapng")

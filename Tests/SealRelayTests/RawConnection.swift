@@ -30,9 +30,9 @@ final class RawConnection {
     /// Ends the connection now, so a relay stopping does not wait for it.
     func hangUp() { shutdown(fd, Int32(SHUT_RDWR)) }
 
-    func send(_ text: String) { send(Array(text.utf8)) }
+    func send(_ text: String) { send(bytes: Array(text.utf8)) }
 
-    func send(_ bytes: [UInt8]) {
+    func send(bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset, Int32(MSG_NOSIGNAL)) }

@@ -57,7 +57,7 @@ public struct Relay: Sendable {
                 throw ConfigError("organisation_fingerprint in the config does not match the key that signed \(config.bundle)")
             }
         }
-        self.web = try WebRoutes.installed(organisationFingerprint: organisation)
+        self.web = try WebRoutes.installed(organisationFingerprint: organisation, decoys: config.decoys)
         if web == nil {
             logger.notice("submission page not installed: copy SealRelay_SealRelay.resources and SealRelay_SealCore.resources next to the sealrelayd executable; GET / answers 404 until then")
         }
@@ -74,7 +74,7 @@ public struct Relay: Sendable {
             key: try ProofOfWorkKey.loadOrCreate(path: config.path("pow.key")),
             settings: .init(floorBits: config.powBits, maxBits: config.powMaxBits, calmRate: Double(config.powCalmRate),
                             lifetimeSeconds: config.powLifetimeSeconds))
-        self.intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool, receipts: receipts, disk: disk)
+        self.intake = EnvelopeIntake(spool: spool, threadPool: Self.commitPool, receipts: receipts, decoys: config.decoys, disk: disk)
         self.uploads = ChunkedUploads(
             table: UploadTable(capacity: config.maxUploads, idleTimeout: .seconds(config.uploadIdleTimeoutSeconds),
                                minimumBytesPerMinute: config.uploadMinBytesPerMinute),

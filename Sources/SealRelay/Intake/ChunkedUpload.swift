@@ -1,7 +1,7 @@
 import SealCore
 
 /// One upload between requests: its bytes (written to a partial file in `incoming/` at the
-/// end of each slice), its share of the spool's quotas, and the validator that has seen
+/// end of each slice once the envelope's head checked out; never a decoy's), its share of the spool's quotas, and the validator that has seen
 /// exactly those bytes.
 struct ChunkedUpload: Sendable {
     var bytes = IncomingBytes()

@@ -27,7 +27,8 @@ struct ChunkedUploads: Sendable {
         guard await table.hasRoom(now: now) else { throw UploadRefusal.tooManyUploads }
         let reservation = try await intake.reserve()
         let upload = ChunkedUpload(reservation: reservation,
-                                   validator: EnvelopeValidator(delivery: bundle.delivery, maxBytes: spool.quotas.maxEnvelopeBytes))
+                                   validator: EnvelopeValidator(delivery: bundle.delivery, maxBytes: spool.quotas.maxEnvelopeBytes,
+                                                                acceptsDecoys: intake.decoys))
         guard let (id, displaced) = await table.insert(upload, now: now) else {
             await discard(upload)
             throw UploadRefusal.tooManyUploads

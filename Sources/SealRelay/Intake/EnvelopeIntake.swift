@@ -13,13 +13,17 @@ struct EnvelopeIntake: Sendable {
     let threadPool: NIOThreadPool
     /// Signs and keeps receipts; nil in tests of intake alone, whose answers carry the id only.
     let receipts: ReceiptBook?
+    /// `decoys = on`: a report addressed to `Decoy.kid` is answered and not kept.
+    let decoys: Bool
     let disk: SpoolDisk
     let group: GroupCommit
 
-    init(spool: Spool, threadPool: NIOThreadPool, receipts: ReceiptBook? = nil, disk: SpoolDisk = .standard) {
+    init(spool: Spool, threadPool: NIOThreadPool, receipts: ReceiptBook? = nil, decoys: Bool = false,
+         disk: SpoolDisk = .standard) {
         self.spool = spool
         self.threadPool = threadPool
         self.receipts = receipts
+        self.decoys = decoys
         self.disk = disk
         self.group = GroupCommit(syncDirectory: disk.syncDirectory)
     }
@@ -44,7 +48,7 @@ struct EnvelopeIntake: Sendable {
         var bytes = IncomingBytes()
         do {
             var validator = EnvelopeValidator(delivery: delivery, maxBytes: spool.quotas.maxEnvelopeBytes,
-                                              expectedDigest: expectedDigest)
+                                              expectedDigest: expectedDigest, acceptsDecoys: decoys)
             var charged = 0
             for try await buffer in body {
                 try await append(buffer, to: &bytes, validator: &validator, reservation: reservation, charged: &charged)
@@ -57,9 +61,10 @@ struct EnvelopeIntake: Sendable {
         }
     }
 
-    /// Checks one buffer of an upload and adds it to its bytes, writing a full batch. The
-    /// size limit is checked on every buffer; the spool's shared byte quota, an actor hop,
-    /// once per MiB (and again at the commit), which keeps small reports to one hop.
+    /// Checks one buffer of an upload and adds it to its bytes, writing a full batch once the
+    /// envelope's head checked out; a decoy's bytes are dropped as they come. The size limit
+    /// is checked on every buffer; the spool's shared byte quota, an actor hop, once per MiB
+    /// (and again at the commit), which keeps small reports to one hop.
     func append(_ buffer: ByteBuffer, to bytes: inout IncomingBytes, validator: inout EnvelopeValidator,
                 reservation: Spool.Reservation, charged: inout Int) async throws {
         guard buffer.readableBytes > 0 else { return }
@@ -68,9 +73,13 @@ struct EnvelopeIntake: Sendable {
             try await spool.charge(reservation, total: validator.total)
             charged = validator.total
         }
+        guard !validator.isDecoy else {
+            bytes.pending.clear()
+            return
+        }
         var copy = buffer
         bytes.pending.writeBuffer(&copy)
-        if bytes.batchIsFull { try await write(&bytes) }
+        if bytes.batchIsFull, validator.hasHead { try await write(&bytes) }
     }
 
     /// Writes the pending bytes, making the partial file with the first batch. Its times
@@ -100,6 +109,12 @@ struct EnvelopeIntake: Sendable {
     func commit(_ bytes: IncomingBytes, validator: EnvelopeValidator, reservation: Spool.Reservation) async throws -> Receipt {
         try await spool.charge(reservation, total: validator.total)
         let (id, head, size) = try validator.finish()
+        if validator.isDecoy {
+            // Checked as a report is, answered with a receipt signed as a report's is, and
+            // then forgotten: no file, no receipt record, no spool entry.
+            await spool.release(reservation)
+            return try receipts.map { Receipt(try $0.unrecorded(id)) } ?? Receipt(receipt: id)
+        }
         guard bytes.file != nil || bytes.pending.readableBytes > 0 else {
             throw IntakeError.malformed("envelope is truncated inside its header")
         }

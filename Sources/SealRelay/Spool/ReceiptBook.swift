@@ -28,11 +28,16 @@ struct ReceiptBook: Sendable {
         return receipt
     }
 
+    /// A receipt signed like every other and kept nowhere: a decoy's (`Decoy`).
+    func unrecorded(_ id: EnvelopeID) throws -> SignedReceipt {
+        try SignedReceipt.sign(id, with: key)
+    }
+
     /// The receipt for bytes the relay already had: the one kept with a queued report, or
     /// (a reply, or a report already delivered and forgotten) a new one for today.
     func existing(_ id: EnvelopeID, delivery: Delivery) throws -> SignedReceipt {
         if case .report = delivery, let kept = stored(id) { return kept }
-        return try SignedReceipt.sign(id, with: key)
+        return try unrecorded(id)
     }
 
     /// The receipt kept with a queued report; nil for one accepted before receipts were

@@ -22,7 +22,9 @@
 # Needs: wrk, nginx, curl, openssl, python3 (Debian: apt-get install wrk nginx curl openssl
 # python3; libsodium23 for the binaries). Everything runs in a temporary directory under
 # BENCH_DIR (default $TMPDIR or /tmp), which is also the disk whose fsync rate is measured.
-# Environment: BENCH_SECONDS (10), BENCH_WARMUP (2), BENCH_CLIENTS (16), BENCH_BIG_MIB (1024).
+# Environment: BENCH_SECONDS (10), BENCH_WARMUP (2), BENCH_CLIENTS (16), BENCH_BIG_MIB (1024);
+# BENCH_PERF_DIR: record the relay's run with `perf record -g` (Debian linux-perf) and write
+# its top entries (`perf report`) there as relay-perf.txt.
 set -euo pipefail
 
 if [ $# -ne 2 ]; then
@@ -208,9 +210,24 @@ FSYNC_BEFORE=$(fsync_pair before)
 
 log "relay: ${WARMUP}s warm-up, then ${SECONDS_RUN}s of load"
 run_wrk "$RELAY_PORT" "$WARMUP" >/dev/null
+PERF_PID=""
+if [ -n "${BENCH_PERF_DIR:-}" ]; then
+    mkdir -p "$BENCH_PERF_DIR"
+    perf record -F 499 -g -p "$RELAY_PID" -o "$W/relay.perf.data" 2>/dev/null &
+    PERF_PID=$!
+fi
 c0=$(cpu_ticks "$RELAY_PID") m0=$(machine_ticks)
 RELAY_RESULT=$(run_wrk "$RELAY_PORT" "$SECONDS_RUN")
 c1=$(cpu_ticks "$RELAY_PID") m1=$(machine_ticks)
+if [ -n "$PERF_PID" ]; then
+    kill -INT "$PERF_PID"
+    wait "$PERF_PID" 2>/dev/null || true
+    perf report -i "$W/relay.perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null \
+        | grep -E '^ +[0-9.]+%' | head -40 >"$BENCH_PERF_DIR/relay-perf.txt" || true
+    perf report -i "$W/relay.perf.data" --children --sort symbol --stdio -g none 2>/dev/null \
+        | grep -E '^ +[0-9.]+%' | head -40 >"$BENCH_PERF_DIR/relay-perf-children.txt" || true
+    log "perf: $BENCH_PERF_DIR/relay-perf.txt"
+fi
 RELAY_CPU=$(cpu_line $((c1 - c0)) "$m0" "$m1" "$(field accepted "$RELAY_RESULT")")
 AFTER_RSS=$(kib VmRSS "$RELAY_PID")
 kill -TERM "$RELAY_PID"

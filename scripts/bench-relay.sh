@@ -3,8 +3,11 @@
 #
 #   scripts/bench-relay.sh RELAYD_BINARY SEAL_BINARY
 #
-# On loopback, over TLS 1.3 with keep-alive, 16 concurrent clients POST the same valid ~64 KiB
-# envelope for BENCH_SECONDS (default 10) to
+# On loopback, over TLS 1.3 with keep-alive, 16 concurrent clients POST valid ~64 KiB
+# envelopes, each request its own bytes (a new envelope id, stored and fsynced: the last 16
+# payload bytes carry a counter) with its own proof-of-work token (0-bit challenges minted
+# with the relay's pow.key: scripts/bench-relay/mint_tokens.py), for BENCH_SECONDS (default
+# 10) to
 #   1. sealrelayd (durable: each 202 comes after fsync of the file and of its directory),
 #   2. nginx storing each request body to a file (client_body_in_file_only; nginx does not
 #      fsync), answering 202,
@@ -19,7 +22,9 @@
 # Needs: wrk, nginx, curl, openssl, python3 (Debian: apt-get install wrk nginx curl openssl
 # python3; libsodium23 for the binaries). Everything runs in a temporary directory under
 # BENCH_DIR (default $TMPDIR or /tmp), which is also the disk whose fsync rate is measured.
-# Environment: BENCH_SECONDS (10), BENCH_WARMUP (2), BENCH_CLIENTS (16), BENCH_BIG_MIB (1024).
+# Environment: BENCH_SECONDS (10), BENCH_WARMUP (2), BENCH_CLIENTS (16), BENCH_BIG_MIB (1024);
+# BENCH_PERF_DIR: record the relay's run with `perf record -g` (Debian linux-perf) and write
+# its top entries (`perf report`) there as relay-perf.txt.
 set -euo pipefail
 
 if [ $# -ne 2 ]; then
@@ -79,9 +84,15 @@ wait_https() {
     echo "bench-relay: nothing answered on 127.0.0.1:$1" >&2
     return 1
 }
-# run_wrk PORT SECONDS -> RESULT line of post.lua
+# run_wrk PORT SECONDS -> RESULT line of post.lua; each run its own tokens and envelope ids.
+RUN=0
 run_wrk() {
-    BENCH_BODY="$W/report.seal" wrk -t "$THREADS" -c "$CLIENTS" -d "${2}s" --timeout 10s \
+    RUN=$((RUN + 1))
+    if [ -r "$W/relay/pow.key" ]; then
+        python3 "$HERE/bench-relay/mint_tokens.py" "$W/relay/pow.key" $((6000 * $2 + 20000)) "$W/tokens.txt"
+    fi
+    BENCH_BODY="$W/report.seal" BENCH_TOKENS="$W/tokens.txt" BENCH_THREADS="$THREADS" BENCH_RUN="$RUN" \
+        wrk -t "$THREADS" -c "$CLIENTS" -d "${2}s" --timeout 10s \
         -s "$HERE/bench-relay/post.lua" "https://127.0.0.1:$1/v1/reports" | grep '^RESULT'
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
@@ -152,8 +163,10 @@ RELAY_PID=$!
 wait_https "$RELAY_PORT" "$CA"
 
 post_once() { # FILE -> HTTP status; streams the file (curl -T), never holds it in memory
+    python3 "$HERE/bench-relay/mint_tokens.py" "$W/relay/pow.key" 1 "$W/token.txt"
     curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -X POST -T "$1" \
-        -H 'Content-Type: application/octet-stream' "https://127.0.0.1:$RELAY_PORT/v1/reports"
+        -H 'Content-Type: application/octet-stream' -H "Seal-PoW: $(cat "$W/token.txt")" \
+        "https://127.0.0.1:$RELAY_PORT/v1/reports"
 }
 warm=$(post_once report.seal)
 [ "$warm" = 202 ] || { echo "bench-relay: the relay answered $warm to a valid envelope:" >&2; cat "$W/relay.log" >&2; exit 1; }
@@ -197,9 +210,24 @@ FSYNC_BEFORE=$(fsync_pair before)
 
 log "relay: ${WARMUP}s warm-up, then ${SECONDS_RUN}s of load"
 run_wrk "$RELAY_PORT" "$WARMUP" >/dev/null
+PERF_PID=""
+if [ -n "${BENCH_PERF_DIR:-}" ]; then
+    mkdir -p "$BENCH_PERF_DIR"
+    perf record -F 499 -g -p "$RELAY_PID" -o "$W/relay.perf.data" 2>/dev/null &
+    PERF_PID=$!
+fi
 c0=$(cpu_ticks "$RELAY_PID") m0=$(machine_ticks)
 RELAY_RESULT=$(run_wrk "$RELAY_PORT" "$SECONDS_RUN")
 c1=$(cpu_ticks "$RELAY_PID") m1=$(machine_ticks)
+if [ -n "$PERF_PID" ]; then
+    kill -INT "$PERF_PID"
+    wait "$PERF_PID" 2>/dev/null || true
+    perf report -i "$W/relay.perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null \
+        | grep -E '^ +[0-9.]+%' | head -40 >"$BENCH_PERF_DIR/relay-perf.txt" || true
+    perf report -i "$W/relay.perf.data" --children --sort symbol --stdio -g none 2>/dev/null \
+        | grep -E '^ +[0-9.]+%' | head -40 >"$BENCH_PERF_DIR/relay-perf-children.txt" || true
+    log "perf: $BENCH_PERF_DIR/relay-perf.txt"
+fi
 RELAY_CPU=$(cpu_line $((c1 - c0)) "$m0" "$m1" "$(field accepted "$RELAY_RESULT")")
 AFTER_RSS=$(kib VmRSS "$RELAY_PID")
 kill -TERM "$RELAY_PID"
@@ -304,7 +332,7 @@ cat <<EOF
 == SealRelay intake benchmark ==
 machine:     $(nproc) CPUs, $(uname -r); spool disk: $(df -T "$W" | awk 'NR == 2 {print $1 " (" $2 ")"}')
 load:        wrk $(wrk -v 2>&1 | awk 'NR == 1 {print $2}'), $THREADS threads, $CLIENTS keep-alive connections, TLS 1.3, ${SECONDS_RUN}s after ${WARMUP}s warm-up
-body:        one valid envelope, $size bytes, POSTed repeatedly (same bytes, same id)
+body:        valid envelopes of $size bytes, each request a new id (stored, fsynced) with its own PoW token
 
 relay:       $(describe "$RELAY_RESULT")
              relay CPU: $RELAY_CPU

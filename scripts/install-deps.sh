@@ -18,13 +18,14 @@ build=(libsodium-dev libqpdf-dev pkg-config)
 # sound-theme-freedesktop and goexif ship real files with real metadata, LibreOffice makes
 # and renders documents. The page's browsers: chromium with its driver and CJK fonts, and
 # Firefox ESR (Tor Browser's base). The relay's neighbours: PostgreSQL, tor (configuration
-# checks), age (the benchmark baseline), python3-venv for the Python tests.
+# checks), age (the benchmark baseline), python3-venv for the Python tests. tshark captures
+# loopback to show a decoy and a report are the same size on the wire (root, as CI runs).
 test=(python3-venv age time
     libimage-exiftool-perl mat2 ffmpeg libheif-examples webp libgs-common
     golang-github-rwcarlsen-goexif-dev sound-theme-freedesktop qpdf poppler-utils
     libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
     chromium chromium-driver fonts-noto-cjk firefox-esr libnss3-tools
-    postgresql tor)
+    postgresql tor tshark)
 
 # Benchmarks: nginx storing bodies and wrk loading it are the relay's baseline; perf profiles.
 bench=(wrk nginx-light curl openssl linux-perf)

@@ -29,8 +29,8 @@ struct CommitOutcomeTests {
     func failedDirectorySync() async throws {
         let relay = try await TestRelay()
         let envelope = try relay.envelope()
-        var intake = EnvelopeIntake(spool: relay.relay.spool, threadPool: Relay.commitPool)
-        intake.syncDirectory = { _ in throw SpoolError.io("injected") }
+        let failing = SpoolDisk(write: SpoolDisk.standard.write, syncDirectory: { _ in throw SpoolError.io("injected") })
+        let intake = EnvelopeIntake(spool: relay.relay.spool, threadPool: Relay.commitPool, disk: failing)
         let kids = Set(relay.relay.bundle.reviewers.map(\.kid))
         await #expect(throws: IntakeError.spool(.io("directory fsync failed"))) {
             _ = try await intake.receive(BufferSequence(envelope), as: .report(reviewers: kids), declaredLength: envelope.count)

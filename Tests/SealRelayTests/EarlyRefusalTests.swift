@@ -59,15 +59,20 @@ struct EarlyRefusalTests {
         await relay.stop()
     }
 
-    @Test("no partial file exists before the first body byte arrives")
+    @Test("no partial file exists before the envelope's head checked out and a full batch of bytes arrived")
     func noFileBeforeTheBody() async throws {
         let relay = try await Self.onionRelay()
+        let envelope = try relay.envelope(message: String(repeating: "evidence ", count: 20_000))
         let connection = try RawConnection(port: relay.onionPort, receiveTimeoutSeconds: 1)
         let pow = try await relay.proofOfWork()
-        connection.send("POST /v1/reports HTTP/1.1\r\nHost: relay\r\n\(RelayHeader.proofOfWork): \(pow)\r\nContent-Length: 100000\r\n\r\n")
+        connection.send("POST /v1/reports HTTP/1.1\r\nHost: relay\r\n\(RelayHeader.proofOfWork): \(pow)\r\nContent-Length: \(envelope.count)\r\n\r\n")
         try await Task.sleep(for: .milliseconds(500))
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(relay.stateDirectory)/spool/incoming").isEmpty)
-        connection.send("SEAL")
+        connection.send(bytes: Array(envelope.prefix(8000)))
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(relay.stateDirectory)/spool/incoming").isEmpty,
+                "a checked head and the bytes after it are held in memory until a batch is full")
+        connection.send(bytes: Array(envelope[8000..<(IncomingBytes.batchBytes + 1000)]))
         try await Task.sleep(for: .milliseconds(500))
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(relay.stateDirectory)/spool/incoming").count == 1)
         connection.hangUp()

@@ -30,9 +30,15 @@ final class RawConnection {
     /// Ends the connection now, so a relay stopping does not wait for it.
     func hangUp() { shutdown(fd, Int32(SHUT_RDWR)) }
 
-    func send(_ text: String) {
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    func send(_ text: String) { send(bytes: Array(text.utf8)) }
+
+    func send(bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { return }
+            offset += n
+        }
     }
 
     /// What arrives until the peer closes, the head is complete, or the receive timeout passes.

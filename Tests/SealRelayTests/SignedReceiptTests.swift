@@ -81,6 +81,24 @@ struct SignedReceiptTests {
         await relay.stop()
     }
 
+    @Test("an envelope a crash left without its receipt gets one when posted again, and the reviewer is given that one")
+    func envelopeWithoutReceiptGetsOneOnRepeat() async throws {
+        let relay = try await TestRelay()
+        let envelope = try relay.envelope()
+        let id = try Self.receipt(try await relay.request(.POST, "/v1/reports", body: envelope).json).receipt
+        // The envelope's rename reached the disk and the receipt's did not: the sender saw no
+        // 202 then, and tries again.
+        try FileManager.default.removeItem(atPath: "\(relay.stateDirectory)/spool/envelopes/\(id).receipt")
+        try await relay.restart()
+        let repeated = try await relay.request(.POST, "/v1/reports", body: envelope)
+        #expect(repeated.status == .accepted)
+        let given = try Self.receipt(repeated.json)
+        let download = try await relay.signed(.GET, "/v1/inbox/\(id)")
+        #expect(SignedReceipt(headerValue: try #require(download.headers.first(name: RelayHeader.receipt))) == given)
+        #expect(relay.spoolFiles() == ["\(id).receipt", "\(id).seal"])
+        await relay.stop()
+    }
+
     @Test("an acknowledged envelope's receipt goes with it, and a receipt without an envelope goes at start-up")
     func receiptsLeaveWithTheirEnvelopes() async throws {
         let relay = try await TestRelay()

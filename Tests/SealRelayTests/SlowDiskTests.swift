@@ -1,6 +1,7 @@
 import Crypto
 import Dispatch
 import Foundation
+import NIOHTTP1
 import SealCore
 import SealTestSupport
 import Testing
@@ -15,7 +16,7 @@ final class SlowDiskTests {
 
     @Test("while an acknowledgement waits on a slow directory fsync, the spool still takes and lists reports")
     func slowFsyncHoldsNothingElse() async throws {
-        let fsync = BlockedFsync()
+        let fsync = DiskGate()
         let spool = try Spool(directory: dir.path, quotas: .init(maxEnvelopeBytes: 1 << 20, maxSpoolBytes: 1 << 24, maxEnvelopes: 10),
                               expiryDays: 30, expiryJitterDays: 0, syncDirectory: fsync.sync)
         let kid = try #require(KeyID(bytes: Array(repeating: 7, count: 16)))
@@ -51,37 +52,84 @@ final class SlowDiskTests {
         #expect(try await acknowledgement.value)
         #expect(!FileManager.default.fileExists(atPath: spool.path(ofQueued: id)))
     }
+
+    @Test("while four uploads hang on a stalled disk, the relay still serves GET /v1/bundle", arguments: SlowCall.allCases)
+    func stalledDiskLeavesTheBundle(_ call: SlowCall) async throws {
+        let gate = DiskGate()
+        let relay = try await TestRelay(disk: gate.disk(slowing: call))
+        let envelopes = try (0..<4).map { try relay.envelope(message: "report \($0)") }
+        gate.block()
+        let uploads = envelopes.map { envelope in Task { try await relay.request(.POST, "/v1/reports", body: envelope).status } }
+        // More uploads hang in the disk than this machine has cores: had they blocked the
+        // threads that serve connections, nothing else would be answered.
+        try await gate.waitUntilEntered(call.callsHeld(uploads: 4))
+        let served = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { try await relay.request(.GET, "/v1/bundle").status == .ok }
+            group.addTask {
+                try await Task.sleep(for: .seconds(20))
+                gate.release()  // so that a relay stuck behind the disk can finish and the test fail
+                return false
+            }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        gate.release()
+        #expect(served, "the bundle was served while the disk hung")
+        for upload in uploads { #expect(try await upload.value == .accepted) }
+        await relay.stop()
+    }
 }
 
-/// A directory fsync that hangs until released, as on a disk that has stopped answering.
-final class BlockedFsync: @unchecked Sendable {
-    private let lock = NSLock()
+/// A disk call that hangs until released, as on a disk that has stopped answering.
+final class DiskGate: @unchecked Sendable {
+    private let condition = NSCondition()
     private var blocking = false
-    private var entered = false
-    private let gate = DispatchSemaphore(value: 0)
+    private var entered = 0
 
-    func block() { lock.withLock { blocking = true } }
+    func block() { condition.withLock { blocking = true } }
 
     func release() {
-        let wasBlocking = lock.withLock { () -> Bool in defer { blocking = false }; return blocking }
-        if wasBlocking { gate.signal() }
-    }
-
-    var sync: @Sendable (String) throws -> Void {
-        { [self] _ in
-            let wait = lock.withLock { () -> Bool in
-                if blocking { entered = true }
-                return blocking
-            }
-            if wait { gate.wait() }
+        condition.withLock {
+            blocking = false
+            condition.broadcast()
         }
     }
 
-    func waitUntilEntered() async throws {
+    /// Waits here while the gate is blocked.
+    func pass() {
+        condition.withLock {
+            if blocking { entered += 1 }
+            while blocking { condition.wait() }
+        }
+    }
+
+    var sync: @Sendable (String) throws -> Void { { [self] _ in pass() } }
+
+    /// A disk whose `call` waits at this gate first.
+    func disk(slowing call: SlowCall) -> SpoolDisk {
+        let standard = SpoolDisk.standard
+        switch call {
+        case .write: return SpoolDisk(write: { [self] in pass(); return standard.write($0, $1) }, syncDirectory: standard.syncDirectory)
+        case .directoryFsync: return SpoolDisk(write: standard.write, syncDirectory: { [self] in pass(); try standard.syncDirectory($0) })
+        }
+    }
+
+    /// Waits until `count` calls are held at the gate.
+    func waitUntilEntered(_ count: Int = 1) async throws {
         for _ in 0..<400 {
-            if lock.withLock({ entered }) { return }
+            if condition.withLock({ entered >= count }) { return }
             try await Task.sleep(for: .milliseconds(50))
         }
-        Issue.record("the acknowledgement never reached the directory fsync")
+        Issue.record("only \(condition.withLock { entered }) of \(count) disk calls reached the gate")
     }
+}
+
+enum SlowCall: String, CaseIterable, CustomTestStringConvertible {
+    case write, directoryFsync
+    var testDescription: String { rawValue }
+
+    /// How many of `uploads` concurrent commits wait at the gate itself: each writes, but
+    /// one directory fsync serves them all while the rest wait for its round.
+    func callsHeld(uploads: Int) -> Int { self == .write ? uploads : 1 }
 }

@@ -30,8 +30,11 @@ final class TestRelay: @unchecked Sendable {
     let logs = LogCapture()
     private var group: ServiceGroup?
     private var task: Task<Void, any Error>?
+    /// The spool's disk calls; a test may make them slow or failing.
+    let disk: SpoolDisk
 
-    init(epochs: Bool = false, configure: (inout RelayConfig) -> Void = { _ in }) async throws {
+    init(epochs: Bool = false, disk: SpoolDisk = .standard, configure: (inout RelayConfig) -> Void = { _ in }) async throws {
+        self.disk = disk
         dir = NSTemporaryDirectory() + "sealrelay-test-" + UUID().uuidString
         try FileSystem.makePrivateDirectory(dir)
         org = try SigningKey.generate(.organisation)
@@ -76,7 +79,7 @@ final class TestRelay: @unchecked Sendable {
     func start(_ config: RelayConfig) async throws {
         var logger = Logger(label: "relay") { [logs] label in logs.handler(label: label) }
         logger.logLevel = .trace
-        relay = try Relay(config: config, logger: logger)
+        relay = try Relay(config: config, logger: logger, disk: disk)
         let (ports, continuation) = AsyncStream<(Relay.Listener, Int)>.makeStream()
         let group = ServiceGroup(configuration: .init(
             services: try relay.services { continuation.yield(($0, $1)) }.map { .init(service: $0) },

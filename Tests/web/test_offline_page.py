@@ -2,7 +2,6 @@
 HTML file; opened from file:// it loads nothing from anywhere, encrypts in the browser and
 uploads to the bundle's relays (the next when one cannot be reached), which answer the opaque
 `null` origin on source routes only."""
-import hashlib
 import re
 import ssl
 import subprocess
@@ -12,19 +11,8 @@ import urllib.request
 import pytest
 
 from helpers import compose, confirm_codename, wait_done
-from webtest import SEALRELAYD, browser, browser_name, free_port, requests_made, wait_text, wait_visible, world  # noqa: F401  (fixtures)
+from webtest import SEALRELAYD, browser, browser_name, free_port, offline_page, requests_made, wait_text, wait_visible, world  # noqa: F401  (fixtures)
 from selenium.webdriver.common.by import By
-
-
-@pytest.fixture(scope="module")
-def offline_page(world):
-    out = world.root / "sealrelay.html"
-    r = subprocess.run([SEALRELAYD, "page", "--config", str(world.root / "relay" / "relay.conf"), "--out", str(out),
-                        "--relay", world.base], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stderr
-    printed = re.search(r"sha256: ([0-9a-f]{64})", r.stdout).group(1)
-    assert printed == hashlib.sha256(out.read_bytes()).hexdigest()
-    return out
 
 
 def test_the_offline_page_carries_everything_and_names_only_its_relays(offline_page, world):

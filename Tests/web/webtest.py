@@ -81,9 +81,9 @@ def free_port() -> int:
 
 class World:
     """An organisation, reviewer alice (decryption key and fetch credential), a signed
-    bundle, and a running relay serving the page."""
+    bundle, and a running relay serving the page (with `decoys = on` if asked)."""
 
-    def __init__(self, root: Path, pow_bits: int | None = None):
+    def __init__(self, root: Path, pow_bits: int | None = None, decoys: bool = False):
         self.root = root
         self.seal_env = dict(os.environ, SEAL_STATE_DIR=str(root / "seal-state"))
         self.seal("org", "keygen", "--out", "org", "--no-passphrase")
@@ -100,6 +100,8 @@ class World:
         conf.write_text(re.sub(r"(?m)^admin_listen = .*$", f"admin_listen = 127.0.0.1:{self.admin_port}", conf.read_text()))
         if pow_bits is not None:
             conf.write_text(re.sub(r"(?m)^pow_bits = .*$", f"pow_bits = {pow_bits}", conf.read_text()))
+        if decoys:
+            conf.write_text(re.sub(r"(?m)^decoys = off$", "decoys = on", conf.read_text()))
         self.config_text = conf.read_text()
         self.cert = root / "relay" / "tls" / "cert.pem"
         self.log = open(root / "relay.log", "w+")
@@ -312,6 +314,19 @@ def world(tmp_path_factory):
     w = World(tmp_path_factory.mktemp("web"))
     yield w
     w.stop()
+
+
+@pytest.fixture(scope="module")
+def offline_page(world):
+    """`sealrelayd page` for the module's relay, sending there first; its printed SHA-256
+    is the file's."""
+    out = world.root / "sealrelay.html"
+    r = subprocess.run([SEALRELAYD, "page", "--config", str(world.root / "relay" / "relay.conf"), "--out", str(out),
+                        "--relay", world.base], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    printed = re.search(r"sha256: ([0-9a-f]{64})", r.stdout).group(1)
+    assert printed == hashlib.sha256(out.read_bytes()).hexdigest()
+    return out
 
 
 @pytest.fixture(scope="module", params=BROWSERS)

@@ -1,17 +1,26 @@
--- wrk script for scripts/bench-relay.sh: POST the same valid envelope over and over,
--- count 202 answers separately from everything else, print one RESULT line.
+-- wrk script for scripts/bench-relay.sh: POST a valid envelope over and over, each request
+-- with its own bytes (the last 16 bytes of the payload carry a counter, so every request is
+-- a new envelope id that the relay must store, not a duplicate it answers from its index)
+-- and its own proof-of-work token; count 202 answers separately from everything else, print
+-- one RESULT line.
 local path = os.getenv("BENCH_BODY")
 local f = assert(io.open(path, "rb"), "cannot open BENCH_BODY")
 local body = f:read("*a")
 f:close()
+local prefix = body:sub(1, #body - 16)
 
-wrk.method = "POST"
-wrk.body = body
-wrk.headers["Content-Type"] = "application/octet-stream"
+local tokens = {}
+local tokens_path = os.getenv("BENCH_TOKENS")
+if tokens_path then
+    for line in io.lines(tokens_path) do tokens[#tokens + 1] = line end
+end
 
 local threads = {}
+local thread_count = 0
 
 function setup(thread)
+    thread:set("thread_index", thread_count)
+    thread_count = thread_count + 1
     table.insert(threads, thread)
 end
 
@@ -19,6 +28,18 @@ function init(args)
     accepted = 0
     other = 0
     other_codes = ""
+    sent = 0
+    stride = tonumber(os.getenv("BENCH_THREADS") or "1")
+    run_tag = os.getenv("BENCH_RUN") or "0"
+end
+
+function request()
+    sent = sent + 1
+    local headers = { ["Content-Type"] = "application/octet-stream" }
+    local n = thread_index + (sent - 1) * stride + 1
+    if tokens[n] then headers["Seal-PoW"] = tokens[n] end
+    local tag = string.format("%04d%02d%010d", tonumber(run_tag) % 10000, thread_index, sent)
+    return wrk.format("POST", nil, headers, prefix .. tag)
 end
 
 function response(status, headers, body)

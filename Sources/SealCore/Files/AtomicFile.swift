@@ -105,6 +105,18 @@ public final class AtomicFile {
         if durably { try FileSystem.syncDirectory(of: finalPath) }
     }
 
+    /// Makes the file durable and visible under its final name, except for the fsync of its
+    /// directory, which the caller owes: the relay syncs a directory once for all the renames
+    /// that land in it together (its group commit).
+    public func commitLeavingDirectorySync() throws {
+        guard memory == nil else { throw FileError(description: "\(finalPath) is held in memory and cannot be committed") }
+        guard fsync(fd) == 0 else { throw FileError.posix("cannot sync", finalPath) }
+        close(fd)
+        fd = -1
+        guard rename(tempPath, finalPath) == 0 else { throw FileError.posix("cannot rename into", finalPath) }
+        committed = true
+    }
+
     /// Writes a whole small file atomically.
     public static func write(_ bytes: some ContiguousBytes, to path: String, mode: mode_t = 0o644, replaceExisting: Bool = false) throws {
         let file = try AtomicFile(path: path, mode: mode, replaceExisting: replaceExisting)

@@ -66,6 +66,9 @@ extension RelayConfig {
             case "upstream_proxy": config.upstreamProxy = value.isEmpty ? nil : try SOCKSProxy(parsing: value)
             case "forward_interval": config.forwardIntervalSeconds = try int()
             case "edge": config.edges.append(value)
+            case "decoys":
+                guard value == "on" || value == "off" else { throw ConfigError("\(path):\(number + 1): decoys must be on or off") }
+                config.decoys = value == "on"
             default: throw ConfigError("\(path):\(number + 1): unknown setting \(key)")
             }
         }
@@ -149,6 +152,12 @@ extension RelayConfig {
             "",
         ]
         lines += renderedNetwork()
+        lines += [
+            "# Cover traffic: on, every visit of the page sends one decoy shaped like a short",
+            "# report, which this relay answers like one and discards (SECURITY.md).",
+            "decoys = \(decoys ? "on" : "off")",
+            "",
+        ]
         return lines.joined(separator: "\n")
     }
 }

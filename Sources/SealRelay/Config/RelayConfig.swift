@@ -63,6 +63,9 @@ public struct RelayConfig: Sendable {
     public var forwardIntervalSeconds = 300
     /// At a relay that takes forwarded envelopes: the `relay.pub` of each allowed edge.
     public var edges: [String] = []
+    /// Cover traffic (docs/ARCHITECTURE.md "Decoys"): the page sends one decoy a visit, which
+    /// this relay answers like a report and keeps nothing of.
+    public var decoys = false
 
     public static let defaults = RelayConfig(
         directory: ".", listen: HostPort(host: "0.0.0.0", port: 8443), onionListen: nil,

@@ -25,6 +25,9 @@ public struct Relay: Sendable {
     /// Where accepted envelopes live (DESIGN §13): `spool`, or the database.
     let store: any EnvelopeStore
     public let metrics = RelayMetrics()
+    /// Every way in for envelopes commits through this one intake, so that uploads finishing
+    /// together share their directory fsyncs.
+    let intake: EnvelopeIntake
     /// Chunked report uploads in progress; shared by the public listeners and the sweeper.
     let uploads: ChunkedUploads
     let credentials: [String: ReviewerCredential]
@@ -38,6 +41,11 @@ public struct Relay: Sendable {
     let logger: Logger
 
     public init(config: RelayConfig, logger: Logger) throws {
+        try self.init(config: config, logger: logger, disk: .standard)
+    }
+
+    /// - Parameter disk: the spool's disk calls; tests make them slow or failing.
+    init(config: RelayConfig, logger: Logger, disk: SpoolDisk) throws {
         try config.validate()
         try FileLimit.check(config)
         self.config = config
@@ -53,7 +61,7 @@ public struct Relay: Sendable {
                 throw ConfigError("organisation_fingerprint in the config does not match the key that signed \(config.bundle)")
             }
         }
-        self.web = try WebRoutes.installed(organisationFingerprint: organisation)
+        self.web = try WebRoutes.installed(organisationFingerprint: organisation, decoys: config.decoys)
         if web == nil {
             logger.notice("submission page not installed: copy SealRelay_SealRelay.resources and SealRelay_SealCore.resources next to the sealrelayd executable; GET / answers 404 until then")
         }
@@ -63,7 +71,8 @@ public struct Relay: Sendable {
         self.spool = try Spool(directory: config.path(config.spool),
                                quotas: .init(maxEnvelopeBytes: config.maxEnvelopeBytes, maxSpoolBytes: config.maxSpoolBytes,
                                              maxEnvelopes: config.maxEnvelopes),
-                               expiryDays: config.expiryDays, expiryJitterDays: config.expiryJitterDays)
+                               expiryDays: config.expiryDays, expiryJitterDays: config.expiryJitterDays,
+                               syncDirectory: disk.syncDirectory)
         switch config.storage {
         case .file:
             self.store = spool
@@ -78,11 +87,11 @@ public struct Relay: Sendable {
             key: try ProofOfWorkKey.loadOrCreate(path: config.path("pow.key")),
             settings: .init(floorBits: config.powBits, maxBits: config.powMaxBits, calmRate: Double(config.powCalmRate),
                             lifetimeSeconds: config.powLifetimeSeconds))
+        self.intake = EnvelopeIntake(spool: store, threadPool: Self.commitPool, receipts: receipts, decoys: config.decoys, disk: disk)
         self.uploads = ChunkedUploads(
             table: UploadTable(capacity: config.maxUploads, idleTimeout: .seconds(config.uploadIdleTimeoutSeconds),
                                minimumBytesPerMinute: config.uploadMinBytesPerMinute),
-            intake: EnvelopeIntake(spool: store, threadPool: Self.commitPool, receipts: receipts),
-            bundle: currentBundle)
+            intake: intake, bundle: currentBundle)
     }
 
     /// fsync blocks its thread for as long as the disk takes; commits get their own pool,
@@ -100,7 +109,6 @@ public struct Relay: Sendable {
         router.add(middleware: PrivacyHeaders())
         router.add(middleware: OfflinePageAccess())
         web?.addRoutes(to: router.group())
-        let intake = EnvelopeIntake(spool: store, threadPool: Self.commitPool, receipts: receipts)
         let fileIO = FileIO()
         let api = router.group("v1")
         // Anonymous writes, each paid for with proof of work before its body is read.

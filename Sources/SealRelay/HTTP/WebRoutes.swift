@@ -7,9 +7,10 @@ import SealCore
 /// The submission page (docs/API.md `GET /`): static files from the package's resources, read
 /// once at start-up and served from memory, plus the BIP39 word lists SealCore ships.
 ///
-/// The page is static except for one value: the organisation fingerprint from relay.conf,
-/// which the relay writes into a `<meta>` tag of index.html (never into a script: the CSP
-/// forbids inline script, and a meta tag carries data without becoming code). Only names
+/// The page is static except for two values from relay.conf, the organisation fingerprint
+/// and whether the page sends decoys (`decoys`, "on" or "off"), which the relay writes into
+/// `<meta>` tags of index.html (never into a script: the CSP forbids inline script, and a
+/// meta tag carries data without becoming code). Only names
 /// found in the resource folder are served, looked up in a dictionary, so a request path
 /// never reaches the file system.
 struct WebRoutes: Sendable {
@@ -23,6 +24,8 @@ struct WebRoutes: Sendable {
 
     /// The placeholder in index.html the fingerprint replaces.
     static let fingerprintPlaceholder = "__ORGANISATION_FINGERPRINT__"
+    /// The placeholder in index.html that becomes "on" or "off".
+    static let decoysPlaceholder = "__DECOYS__"
 
     /// The page as installed beside the executable, or nil when it is not there.
     ///
@@ -32,16 +35,16 @@ struct WebRoutes: Sendable {
     /// the program with a fatal error when they are missing. A relay copied without them
     /// must still take reports from the CLI, so the folders are looked for first and
     /// `Bundle.module` is touched only when they exist.
-    static func installed(organisationFingerprint: Fingerprint) throws -> WebRoutes? {
+    static func installed(organisationFingerprint: Fingerprint, decoys: Bool) throws -> WebRoutes? {
         let dir = Bundle.main.bundleURL
         for folder in ["SealRelay_SealRelay.resources", "SealRelay_SealCore.resources"] {
             guard FileManager.default.fileExists(atPath: dir.appendingPathComponent(folder).path) else { return nil }
         }
         guard let root = Bundle.module.url(forResource: "web", withExtension: nil) else { return nil }
-        return try WebRoutes(root: root, organisationFingerprint: organisationFingerprint)
+        return try WebRoutes(root: root, organisationFingerprint: organisationFingerprint, decoys: decoys)
     }
 
-    init(root: URL, organisationFingerprint: Fingerprint) throws {
+    init(root: URL, organisationFingerprint: Fingerprint, decoys: Bool) throws {
         var assets: [String: Asset] = [:]
         let rootPath = root.standardizedFileURL.path
         let files = FileManager.default.enumerator(atPath: rootPath)?.allObjects as? [String] ?? []
@@ -54,11 +57,12 @@ struct WebRoutes: Sendable {
             var bytes = try InputFile.readAll(path: full, limit: 4 << 20)
             if relative == "index.html" {
                 let text = String(decoding: bytes, as: UTF8.self)
-                guard text.contains(Self.fingerprintPlaceholder) else {
-                    throw ConfigError("the submission page has no place for the organisation fingerprint")
+                guard text.contains(Self.fingerprintPlaceholder), text.contains(Self.decoysPlaceholder) else {
+                    throw ConfigError("the submission page has no place for the organisation fingerprint or the decoy setting")
                 }
-                // Hex digits only, so nothing here can break out of the attribute.
-                bytes = Array(text.replacingOccurrences(of: Self.fingerprintPlaceholder, with: organisationFingerprint.hex).utf8)
+                // Hex digits and "on"/"off" only, so nothing here can break out of the attribute.
+                bytes = Array(text.replacingOccurrences(of: Self.fingerprintPlaceholder, with: organisationFingerprint.hex)
+                    .replacingOccurrences(of: Self.decoysPlaceholder, with: decoys ? "on" : "off").utf8)
             }
             assets["/\(relative)"] = Asset(contentType: type, bytes: bytes)
         }

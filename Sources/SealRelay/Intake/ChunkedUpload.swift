@@ -1,10 +1,10 @@
 import SealCore
 
-/// One upload between requests: its partial file in `incoming/` (made when the first byte
-/// arrives), its share of the spool's quotas, and the validator that has seen exactly the
-/// bytes in the file.
+/// One upload between requests: its bytes (written to a partial file in `incoming/` at the
+/// end of each slice once the envelope's head checked out; never a decoy's), its share of the spool's quotas, and the validator that has seen
+/// exactly those bytes.
 struct ChunkedUpload: Sendable {
-    var file: PartialFile?
+    var bytes = IncomingBytes()
     let reservation: Spool.Reservation
     var validator: EnvelopeValidator
     /// Bytes last charged to the spool's shared quota.

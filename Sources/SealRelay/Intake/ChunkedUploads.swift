@@ -26,8 +26,9 @@ struct ChunkedUploads: Sendable {
     func create(now: ContinuousClock.Instant = .now) async throws -> UploadID {
         guard await table.hasRoom(now: now) else { throw UploadRefusal.tooManyUploads }
         let reservation = try await intake.reserve()
-        let upload = ChunkedUpload(file: nil, reservation: reservation,
-                                   validator: EnvelopeValidator(delivery: bundle.delivery, maxBytes: spool.quotas.maxEnvelopeBytes))
+        let upload = ChunkedUpload(reservation: reservation,
+                                   validator: EnvelopeValidator(delivery: bundle.delivery, maxBytes: spool.quotas.maxEnvelopeBytes,
+                                                                acceptsDecoys: intake.decoys))
         guard let (id, displaced) = await table.insert(upload, now: now) else {
             await discard(upload)
             throw UploadRefusal.tooManyUploads
@@ -51,9 +52,10 @@ struct ChunkedUploads: Sendable {
             for try await buffer in body {
                 slice += buffer.readableBytes
                 guard slice <= Self.maxSliceBytes else { throw UploadRefusal.sliceTooLarge(Self.maxSliceBytes) }
-                try await intake.append(buffer, to: &upload.file, validator: &upload.validator,
+                try await intake.append(buffer, to: &upload.bytes, validator: &upload.validator,
                                         reservation: upload.reservation, charged: &upload.charged)
             }
+            try await intake.write(&upload.bytes)
             try await chargeAll(&upload)
         } catch let error where IntakeError(error) != nil || error is UploadRefusal {
             await table.finish(id)
@@ -61,19 +63,18 @@ struct ChunkedUploads: Sendable {
             throw IntakeError(error) ?? error
         } catch {
             // The body failed (the client went away): keep what arrived, for a resumed PUT,
-            // unless the quota cannot hold it.
+            // unless the quota or the disk cannot hold it.
             do {
+                try await intake.write(&upload.bytes)
                 try await chargeAll(&upload)
             } catch {
                 await table.finish(id)
                 await discard(upload)
                 throw error
             }
-            upload.file?.normaliseTimes()
             await table.checkIn(id, upload)
             throw error
         }
-        upload.file?.normaliseTimes()
         await table.checkIn(id, upload)
         return upload.offset
     }
@@ -82,7 +83,7 @@ struct ChunkedUploads: Sendable {
     func complete(_ id: UploadID) async throws -> Receipt {
         let upload = try await checkOut(id, at: nil)
         do {
-            let receipt = try await intake.commit(upload.file, validator: upload.validator, reservation: upload.reservation)
+            let receipt = try await intake.commit(upload.bytes, validator: upload.validator, reservation: upload.reservation)
             await table.finish(id)
             return receipt
         } catch {
@@ -125,7 +126,7 @@ struct ChunkedUploads: Sendable {
     }
 
     private func discard(_ upload: ChunkedUpload) async {
-        upload.file?.discard()
+        await intake.discard(upload.bytes)
         await spool.release(upload.reservation)
     }
 }

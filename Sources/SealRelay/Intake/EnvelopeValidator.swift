@@ -19,12 +19,22 @@ struct EnvelopeValidator: Sendable {
 
     /// The SHA-256 the body must have (a reviewer's signed `Content-Digest`), if any.
     let expectedDigest: [UInt8]?
+    /// Whether a report addressed to `Decoy.kid` is taken as a decoy (`decoys = on`) rather
+    /// than refused for its unknown recipient.
+    let acceptsDecoys: Bool
+    /// The head named `Decoy.kid`: check everything, store nothing.
+    private(set) var isDecoy = false
 
-    init(delivery: Delivery, maxBytes: Int, expectedDigest: [UInt8]? = nil) {
+    init(delivery: Delivery, maxBytes: Int, expectedDigest: [UInt8]? = nil, acceptsDecoys: Bool = false) {
         self.delivery = delivery
         self.maxBytes = maxBytes
         self.expectedDigest = expectedDigest
+        self.acceptsDecoys = acceptsDecoys
     }
+
+    /// Whether the head arrived and checked out: nothing is written to disk before (the
+    /// intake holds the bytes), so a decoy never reaches it.
+    var hasHead: Bool { head != nil }
 
     /// Takes the next bytes; throws as soon as they cannot be part of an acceptable envelope.
     mutating func consume(_ bytes: UnsafeRawBufferPointer) throws {
@@ -35,7 +45,11 @@ struct EnvelopeValidator: Sendable {
         headBytes += bytes
         do {
             if let parsed = try EnvelopeHead.parse(headBytes) {
-                try delivery.check(parsed)
+                if acceptsDecoys, case .report = delivery, parsed.header.kids.contains(Decoy.kid) {
+                    isDecoy = true
+                } else {
+                    try delivery.check(parsed)
+                }
                 head = parsed
                 headBytes = []
             }

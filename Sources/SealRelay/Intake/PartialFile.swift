@@ -15,10 +15,13 @@ final class PartialFile: @unchecked Sendable {
     private let fd: Int32
     let path: String
     let directory: String
+    private let disk: SpoolDisk
     private var done = false
 
-    init(directory: String) throws {
+    /// Blocking, like every method here: run it on a thread pool.
+    init(directory: String, disk: SpoolDisk) throws {
         self.directory = directory
+        self.disk = disk
         path = "\(directory)/\(Base64URL.encode(SecureBytes.random(count: 12).withUnsafeBytes { Array($0) })).partial"
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         FileTimes.normaliseDirectory(directory)
@@ -34,7 +37,7 @@ final class PartialFile: @unchecked Sendable {
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
+            let n = disk.write(fd, UnsafeRawBufferPointer(rebasing: bytes[offset...]))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw errno == ENOSPC || errno == EDQUOT ? SpoolError.full : SpoolError.io("write failed")
@@ -50,13 +53,13 @@ final class PartialFile: @unchecked Sendable {
         _ = futimens(fd, &times)
     }
 
-    /// fsync, normalise times, rename into place, fsync the directory. Blocking: run it
-    /// on a thread pool.
+    /// fsync, normalise times, rename into place, fsync the directory (shared with the
+    /// commits that finish at the same time).
     ///
     /// The outcome is exact: when this returns, the envelope is durable under `final`;
     /// when it throws, `final` does not exist (the rename is undone if the directory fsync
     /// fails), so an envelope whose sender got an error is never delivered.
-    func commit(to final: String, times: Date, syncDirectory: (String) throws -> Void) throws {
+    func commit(to final: String, times: Date, group: GroupCommit) throws {
         guard fsync(fd) == 0 else { throw errno == ENOSPC ? SpoolError.full : SpoolError.io("fsync failed") }
         FileTimes.set(path, to: times)
         guard rename(path, final) == 0 else { throw SpoolError.io("rename failed") }
@@ -65,11 +68,11 @@ final class PartialFile: @unchecked Sendable {
         FileTimes.normaliseDirectory(dir)
         FileTimes.normaliseDirectory(directory)
         do {
-            try syncDirectory(dir)
+            try group.sync(dir)
         } catch {
             unlink(final)
             FileTimes.normaliseDirectory(dir)
-            try? syncDirectory(dir)
+            try? disk.syncDirectory(dir)
             throw SpoolError.io("directory fsync failed")
         }
     }

@@ -20,7 +20,7 @@ public struct OfflinePage: Sendable {
     public init(config: RelayConfig, firstRelays: [String] = []) throws {
         let bundleBytes = try InputFile.readAll(path: config.path(config.bundle), limit: 1 << 20)
         let bundle = try RecipientBundle.verifySelfSigned(bundleBytes)
-        guard let web = try WebRoutes.installed(organisationFingerprint: bundle.organisation.fingerprint) else {
+        guard let web = try WebRoutes.installed(organisationFingerprint: bundle.organisation.fingerprint, decoys: config.decoys) else {
             throw ConfigError("the submission page is not installed beside sealrelayd")
         }
         var relays = bundle.relays.filter { $0.hasPrefix("https://") }

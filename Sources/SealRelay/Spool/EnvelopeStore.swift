@@ -20,9 +20,8 @@ protocol EnvelopeStore: Sendable {
     /// Makes a complete, validated upload durable under its content id and releases its
     /// reservation. The same bytes again (queued, or delivered and acknowledged) are not
     /// stored twice and get the receipt they got before. Throws without storing anything.
-    func accept(_ file: PartialFile, _ upload: CompletedUpload, reservation: Spool.Reservation,
-                receipts: ReceiptBook?, threadPool: NIOThreadPool,
-                syncDirectory: @escaping @Sendable (String) throws -> Void) async throws -> SignedReceipt?
+    func accept(_ bytes: IncomingBytes, _ upload: CompletedUpload, reservation: Spool.Reservation,
+                through intake: EnvelopeIntake) async throws -> SignedReceipt?
 
     /// How many envelopes and bytes are stored, for the quotas, the price of proof of work and `/metrics`.
     func usage() async throws -> (count: Int, bytes: Int)

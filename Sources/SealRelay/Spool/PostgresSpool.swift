@@ -161,16 +161,34 @@ final class PostgresSpool: EnvelopeStore, Service {
         case already(receipt: ByteBuffer?)
     }
 
-    func accept(_ file: PartialFile, _ upload: CompletedUpload, reservation: Spool.Reservation, receipts: ReceiptBook?,
-                threadPool: NIOThreadPool, syncDirectory: @escaping @Sendable (String) throws -> Void) async throws -> SignedReceipt? {
-        defer { file.discard() }
-        let (id, delivery) = (upload.id, upload.delivery)
+    func accept(_ bytes: IncomingBytes, _ upload: CompletedUpload, reservation: Spool.Reservation,
+                through intake: EnvelopeIntake) async throws -> SignedReceipt? {
+        // The whole upload in its local partial file first (a small one is still in memory),
+        // then copied into the database from there, one chunk at a time.
+        // The partial file goes whatever happens (the caller's copy of `bytes` may not know it).
+        var bytes = bytes
+        do {
+            try await intake.write(&bytes)
+            let outcome = try await store(bytes.file?.path, upload, through: intake)
+            await intake.discard(bytes)
+            await ledger.release(reservation)
+            return outcome
+        } catch {
+            await intake.discard(bytes)
+            throw error
+        }
+    }
+
+    /// `accept`'s transaction: the rows and the chunks of the file at `source`, unless the
+    /// same bytes are here already (or were delivered and acknowledged).
+    private func store(_ source: String?, _ upload: CompletedUpload, through intake: EnvelopeIntake) async throws -> SignedReceipt? {
+        guard let source else { throw IntakeError.malformed("envelope is truncated inside its header") }
+        let (id, delivery, threadPool, receipts) = (upload.id, upload.delivery, intake.threadPool, intake.receipts)
         let expiryDay = Self.today() + expiryDays + Int.random(in: 0...expiryJitterDays)
         let signed = try receipts.map { try SignedReceipt.sign(id, with: $0.key) }
         var keptReceipt: ByteBuffer?
         if case .report = delivery, let signed { keptReceipt = ByteBuffer(bytes: try signed.encoded()) }
         let blob = EnvelopeID.random().description
-        let source = file.path
         let outcome: Outcome = try await database { [logger, keptReceipt] connection in
             try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(id.description), 0))", logger: logger)
@@ -200,7 +218,6 @@ final class PostgresSpool: EnvelopeStore, Service {
                 return .stored
             }
         }
-        await ledger.release(reservation)
         switch outcome {
         case .stored:
             return signed

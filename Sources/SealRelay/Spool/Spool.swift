@@ -1,5 +1,6 @@
 import CoreFoundation
 import Foundation
+import NIOCore
 import NIOPosix
 import SealCore
 
@@ -89,6 +90,9 @@ public actor Spool {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: incomingDirectory)) ?? [] {
             unlink("\(incomingDirectory)/\(name)")
         }
+        // Whatever the directories' times say (made now, or changed by the last run), they
+        // say nothing from here on.
+        [directory, incomingDirectory, envelopeDirectory, replyDirectory].forEach(FileTimes.normaliseDirectory)
         var loaded: [EnvelopeID: Entry] = [:]
         var bytes = 0
         let names = (try? FileManager.default.contentsOfDirectory(atPath: envelopeDirectory)) ?? []
@@ -423,26 +427,30 @@ extension Spool {
 // MARK: the spool protocol
 
 extension Spool: EnvelopeStore {
-    /// Durable under its content id (fsync, rename, fsync of the directory) and registered,
-    /// with no other commit or acknowledgement of the same id in between.
-    func accept(_ file: PartialFile, _ upload: CompletedUpload, reservation: Reservation, receipts: ReceiptBook?,
-                threadPool: NIOThreadPool, syncDirectory: @escaping @Sendable (String) throws -> Void) async throws -> SignedReceipt? {
+    /// Durable under its content id (fsync, rename, and the directory fsync shared with
+    /// the commits finishing at the same time) and registered, with no other commit or
+    /// acknowledgement of the same id in between.
+    func accept(_ bytes: IncomingBytes, _ upload: CompletedUpload, reservation: Reservation,
+                through intake: EnvelopeIntake) async throws -> SignedReceipt? {
         let (id, delivery) = (upload.id, upload.delivery)
         await claim(id)
         defer { unclaim(id) }
+        let (threadPool, receipts) = (intake.threadPool, intake.receipts)
         if alreadyHas(id, delivery: delivery) {
-            file.discard()
+            await intake.discard(bytes)
             release(reservation)
             guard let receipts else { return nil }
             return try await threadPool.runIfActive { try receipts.existing(id, delivery: delivery) }
         }
         let expiry = expiryDate()
-        let final = try path(for: id, delivery: delivery)
         // The receipt is durable before the envelope: no reviewer can fetch an
         // envelope whose receipt a crash lost (an orphan receipt goes at start-up).
-        let signed = try await threadPool.runIfActive {
+        let signed = try await threadPool.runIfActive { [self, disk = intake.disk, group = intake.group] in
+            let final = try path(for: id, delivery: delivery)
+            let file = try bytes.file ?? PartialFile(directory: incomingDirectory, disk: disk)
+            try bytes.pending.withUnsafeReadableBytes { try file.write($0) }
             let receipt = try receipts?.record(id, delivery: delivery, expiry: expiry)
-            try file.commit(to: final, times: expiry, syncDirectory: syncDirectory)
+            try file.commit(to: final, times: expiry, group: group)
             return receipt
         }
         register(reservation, id: id, delivery: delivery, recipients: upload.recipients, size: upload.size, expiry: expiry)

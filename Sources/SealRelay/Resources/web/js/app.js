@@ -106,11 +106,32 @@ async function loadBundle() {
     say($('bundle-status'), skipped ? 'bundle.ok_partial' : stale ? 'bundle.ok_stale' : 'bundle.ok',
       { count: reviewers.length, skipped, date: notAfter });
     $('btn-new').disabled = false;
+    scheduleDecoy();
   } catch (e) {
     if (e.code === 'noEd25519') return showUnsupported();
     say($('bundle-status'), errorKey(e, 'bundle'));
     alertError(errorKey(e, 'bundle'));
   }
+}
+
+// ---- cover traffic ----------------------------------------------------------------
+
+/** With decoys on, the decoy leaves at a random moment this soon after the bundle checked
+ * out, unless a report leaves first (SECURITY.md "Decoys" says what that hides). */
+const DECOY_WINDOW_MS = 15000;
+let decoyTimer = null;
+
+function scheduleDecoy() {
+  const meta = document.querySelector('meta[name="seal-decoys"]');
+  if (!meta || meta.content !== 'on' || decoyTimer !== null) return;
+  const delay = crypto.getRandomValues(new Uint32Array(1))[0] / 2 ** 32 * DECOY_WINDOW_MS;
+  decoyTimer = setTimeout(async () => {
+    if (!state.bundle) return;
+    try {
+      const [{ sendDecoy }, { ProofOfWork }] = await Promise.all([import('./decoy.js'), import('./pow.js')]);
+      await sendDecoy(state.bundle, ProofOfWork);
+    } catch (_) { /* a decoy that fails costs the source nothing */ }
+  }, delay);
 }
 
 function showUnsupported() {
@@ -270,6 +291,7 @@ function showPowProgress(p) {
 
 async function send() {
   let upload = null;
+  clearTimeout(decoyTimer);
   showStep('sending');
   $('btn-retry').hidden = true;
   $('pow-box').hidden = true;

@@ -104,27 +104,57 @@ final class PostgresSpool: EnvelopeStore, Service {
 
     /// `work` on a leased connection; `SpoolError.unavailable` if none comes within
     /// `leaseDeadline` (the pool itself would wait up to a minute while it reconnects).
+    ///
+    /// The lease runs in its own task, not a child: the pool does not give up a lease request
+    /// when its task is cancelled, and a task group rethrowing the deadline would first wait
+    /// for that child, up to the pool's minute, which left uploads unanswered while the
+    /// database was down. A lease that comes after the deadline finds the request abandoned
+    /// and runs nothing, so a sender who got 503 never has a commit behind it.
     private func withLeaseDeadline<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        let leased = NIOLockedValueBox(false)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { [client] in
-                try await client.withConnection { connection in
-                    leased.withLockedValue { $0 = true }
-                    return try await work(connection)
+        let lease = NIOLockedValueBox(LeaseState.waiting)
+        let answer = NIOLockedValueBox<CheckedContinuation<T, any Error>?>(nil)
+        @Sendable func finish(_ result: Result<T, any Error>) {
+            answer.withLockedValue { waiting in
+                waiting?.resume(with: result)
+                waiting = nil
+            }
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            answer.withLockedValue { $0 = continuation }
+            let deadline = Task {
+                try? await Task.sleep(for: Self.leaseDeadline)
+                if lease.withLockedValue({ $0.abandonIfWaiting() }) { finish(.failure(SpoolError.unavailable)) }
+            }
+            Task { [client] in
+                do {
+                    let value = try await client.withConnection { connection in
+                        guard lease.withLockedValue({ $0.takeIfWaiting() }) else { throw SpoolError.unavailable }
+                        deadline.cancel()
+                        return try await work(connection)
+                    }
+                    finish(.success(value))
+                } catch {
+                    deadline.cancel()
+                    finish(.failure(error))
                 }
             }
-            group.addTask {
-                try await Task.sleep(for: Self.leaseDeadline)
-                if leased.withLockedValue({ $0 }) { return nil }
-                throw SpoolError.unavailable
-            }
-            while let next = try await group.next() {
-                if let value = next {
-                    group.cancelAll()
-                    return value
-                }
-            }
-            throw SpoolError.unavailable
+        }
+    }
+
+    /// Who won the race between a lease and its deadline; decided once, under a lock.
+    private enum LeaseState: Sendable {
+        case waiting, leased, abandoned
+
+        mutating func takeIfWaiting() -> Bool {
+            guard self == .waiting else { return false }
+            self = .leased
+            return true
+        }
+
+        mutating func abandonIfWaiting() -> Bool {
+            guard self == .waiting else { return false }
+            self = .abandoned
+            return true
         }
     }
 

@@ -51,6 +51,9 @@ def test_codename_step_fits_360_px(browser, world, lang):
     driver = browser(lang)
     open_page(driver, world)
     driver.find_element(By.ID, "btn-new").click()
+    # Under load Firefox can take a moment to show the step; clicking before it is shown
+    # fails with "not displayed" (seen once in a full run).
+    wait_visible(driver, "step-compose")
     driver.find_element(By.ID, "message").send_keys("x")
     driver.find_element(By.ID, "btn-continue").click()
     wait_visible(driver, "step-codename")

@@ -32,22 +32,11 @@ final class SlowDiskTests {
         try await fsync.waitUntilEntered()
         // The disk now hangs inside the acknowledgement. Before the fix, the actor itself
         // waited here, and so did every upload: these calls would not return.
-        let answered = try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                let next = try await spool.reserve()
-                await spool.release(next)
-                return await spool.inbox(for: [kid]).isEmpty
-            }
-            group.addTask {
-                try await Task.sleep(for: .seconds(20))
-                fsync.release()  // so that a spool stuck behind the disk can finish and the test fail
-                return false
-            }
-            let first = try await group.next() ?? false
-            group.cancelAll()
-            return first
+        let answered = try await fsync.answersWhileHeld {
+            let next = try await spool.reserve()
+            await spool.release(next)
+            return await spool.inbox(for: [kid]).isEmpty
         }
-        fsync.release()
         #expect(answered, "the spool answered while the fsync hung")
         #expect(try await acknowledgement.value)
         #expect(!FileManager.default.fileExists(atPath: spool.path(ofQueued: id)))
@@ -63,18 +52,7 @@ final class SlowDiskTests {
         // More uploads hang in the disk than this machine has cores: had they blocked the
         // threads that serve connections, nothing else would be answered.
         try await gate.waitUntilEntered(call.callsHeld(uploads: 4))
-        let served = try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask { try await relay.request(.GET, "/v1/bundle").status == .ok }
-            group.addTask {
-                try await Task.sleep(for: .seconds(20))
-                gate.release()  // so that a relay stuck behind the disk can finish and the test fail
-                return false
-            }
-            let first = try await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-        gate.release()
+        let served = try await gate.answersWhileHeld { try await relay.request(.GET, "/v1/bundle").status == .ok }
         #expect(served, "the bundle was served while the disk hung")
         for upload in uploads { #expect(try await upload.value == .accepted) }
         await relay.stop()
@@ -112,6 +90,23 @@ final class DiskGate: @unchecked Sendable {
         switch call {
         case .write: return SpoolDisk(write: { [self] in pass(); return standard.write($0, $1) }, syncDirectory: standard.syncDirectory)
         case .directoryFsync: return SpoolDisk(write: standard.write, syncDirectory: { [self] in pass(); try standard.syncDirectory($0) })
+        }
+    }
+
+    /// Whether `work` returns true while the gate holds (within 20 s); the gate is open
+    /// afterwards either way, so that work stuck behind the disk can finish and the test fail.
+    func answersWhileHeld(_ work: @escaping @Sendable () async throws -> Bool) async throws -> Bool {
+        defer { release() }
+        return try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask(operation: work)
+            group.addTask { [self] in
+                try await Task.sleep(for: .seconds(20))
+                release()
+                return false
+            }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
         }
     }
 

@@ -443,8 +443,9 @@ extension Spool: EnvelopeStore {
             return try await threadPool.runIfActive { try receipts.existing(id, delivery: delivery) }
         }
         let expiry = expiryDate()
-        // The receipt is durable before the envelope: no reviewer can fetch an
-        // envelope whose receipt a crash lost (an orphan receipt goes at start-up).
+        // The receipt is renamed in before the envelope and the one group fsync makes both
+        // durable before the 202 (an orphan receipt goes at start-up; a receipt a crash lost
+        // is written when the same bytes come again: `ReceiptBook.existing`).
         let signed = try await threadPool.runIfActive { [self, disk = intake.disk, group = intake.group] in
             let final = try path(for: id, delivery: delivery)
             let file = try bytes.file ?? PartialFile(directory: incomingDirectory, disk: disk)

@@ -13,11 +13,13 @@ def test_relay_copied_without_its_page_files_still_takes_reports(world, tmp_path
     from webtest import SEALRELAYD, free_port
     lone = tmp_path / "sealrelayd"
     shutil.copy2(SEALRELAYD, lone)
-    # Beside the running relay's config, so its relative paths hold; own spool and admin port.
-    conf = world.root / "relay" / "lone.conf"
+    # A copy of the running relay's state directory (a state directory serves one relay at a
+    # time: sealrelayd holds its lock), with its own spool and admin port.
+    state = tmp_path / "relay"
+    shutil.copytree(world.root / "relay", state, ignore=shutil.ignore_patterns("spool", "sealrelayd.lock"))
+    conf = state / "lone.conf"
     conf.write_text(world.config_text
-                    .replace(f"admin_listen = 127.0.0.1:{world.admin_port}", f"admin_listen = 127.0.0.1:{free_port()}")
-                    .replace("spool = spool", f"spool = {tmp_path / 'spool'}"))
+                    .replace(f"admin_listen = 127.0.0.1:{world.admin_port}", f"admin_listen = 127.0.0.1:{free_port()}"))
     log = tmp_path / "log"
     with open(log, "w") as out:
         p = subprocess.Popen([str(lone), "run", "--config", str(conf)], stdout=out, stderr=subprocess.STDOUT)

@@ -107,7 +107,7 @@ extension FuzzTargets {
             switch op % 6 {
             case 0:
                 number += 1
-                let upload = ChunkedUpload(file: nil, reservation: .init(number: number),
+                let upload = ChunkedUpload(reservation: .init(number: number),
                                            validator: EnvelopeValidator(delivery: .reply(mailbox: MailboxID.random()), maxBytes: 1 << 20))
                 let inserted = await table.insert(upload, now: now)
                 let count = await table.count

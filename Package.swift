@@ -93,7 +93,7 @@ let package = Package(
                 // Relay-to-relay forwarding (the edge's upstream client).
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                // The PostgreSQL storage backend (DESIGN §13).
+                // The PostgreSQL storage backend (docs/ARCHITECTURE.md "Storage").
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             resources: [.copy("Resources/web")],

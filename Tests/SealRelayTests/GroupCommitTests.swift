@@ -33,6 +33,18 @@ final class GroupCommitTests {
         }
     }
 
+    /// One commit whose directory fsync is held at the gate, and `count` more that have all
+    /// joined the next round while it is held.
+    func commits(to group: GroupCommit, while directory: Directory, holdsItsFirstSync count: Int) async throws
+        -> (first: Task<Bool, any Error>, later: [Task<Bool, any Error>]) {
+        directory.gate.block()
+        let first = commit(group)
+        try await directory.gate.waitUntilEntered(1)
+        let later = (0..<count).map { _ in commit(group) }
+        try await eventually { group.waiting(in: "/spool/envelopes") == count }
+        return (first, later)
+    }
+
     func commit(_ group: GroupCommit) -> Task<Bool, any Error> {
         Task { [pool] in try await pool.runIfActive { (try? group.sync("/spool/envelopes")) != nil } }
     }
@@ -41,11 +53,7 @@ final class GroupCommitTests {
     func arrivalsShareTheNextSync() async throws {
         let directory = Directory()
         let group = GroupCommit(syncDirectory: directory.sync)
-        directory.gate.block()
-        let first = commit(group)
-        try await directory.gate.waitUntilEntered(1)
-        let later = (0..<8).map { _ in commit(group) }
-        try await eventually { group.waiting(in: "/spool/envelopes") == 8 }
+        let (first, later) = try await commits(to: group, while: directory, holdsItsFirstSync: 8)
         #expect(directory.count == 1, "no commit that arrived during a sync returned on it")
         directory.gate.release()
         #expect(try await first.value)
@@ -58,11 +66,7 @@ final class GroupCommitTests {
         let directory = Directory()
         directory.failingCalls = [2]
         let group = GroupCommit(syncDirectory: directory.sync)
-        directory.gate.block()
-        let first = commit(group)
-        try await directory.gate.waitUntilEntered(1)
-        let sharing = (0..<5).map { _ in commit(group) }
-        try await eventually { group.waiting(in: "/spool/envelopes") == 5 }
+        let (first, sharing) = try await commits(to: group, while: directory, holdsItsFirstSync: 5)
         directory.gate.release()
         #expect(try await first.value)
         for commit in sharing { #expect(try await !commit.value) }

@@ -7,7 +7,7 @@ import Testing
 import Glibc
 #endif
 
-/// The two places a relay keeps envelopes (DESIGN §13); tests of behaviour both must show
+/// The two places a relay keeps envelopes (docs/ARCHITECTURE.md "Storage"); tests of behaviour both must show
 /// take one as an argument.
 enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case file

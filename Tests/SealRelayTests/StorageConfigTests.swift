@@ -4,7 +4,7 @@ import SealTestSupport
 import Testing
 @testable import SealRelay
 
-/// `storage` and `storage_password_file` in relay.conf (DESIGN §13).
+/// `storage` and `storage_password_file` in relay.conf (docs/ARCHITECTURE.md "Storage").
 @Suite("storage settings in relay.conf")
 struct StorageConfigTests {
     @Test("a relay.conf without storage keeps the file spool")

@@ -12,7 +12,7 @@ import Testing
 import Glibc
 #endif
 
-/// Two `sealrelayd run` processes on one PostgreSQL database serve one relay (DESIGN §13):
+/// Two `sealrelayd run` processes on one PostgreSQL database serve one relay (docs/ARCHITECTURE.md "Storage"):
 /// each has its own state directory (a copy: same keys, certificate and config) and
 /// shares nothing with the other but the database.
 @Suite("Relay nodes on one database")

@@ -8,7 +8,7 @@ import SealTestSupport
 import Testing
 @testable import SealRelay
 
-/// The spool protocol's behaviours, shown on both backends (DESIGN §13), and what only the
+/// The spool protocol's behaviours, shown on both backends (docs/ARCHITECTURE.md "Storage"), and what only the
 /// database backend has: chunks, an outage, the dump.
 @Suite("Storage backends")
 final class StorageTests {

@@ -23,7 +23,7 @@ public struct RelayConfig: Sendable {
     public var organisationFingerprint: String?
     public var credentials: [String]
     public var spool: String
-    /// The spool directory (`file`, the default) or a PostgreSQL database (DESIGN §13).
+    /// The spool directory (`file`, the default) or a PostgreSQL database (docs/ARCHITECTURE.md "Storage").
     public var storage: StorageLocation = .file
     /// The database password, one line; only with `storage = postgresql://…`.
     public var storagePasswordFile: String?

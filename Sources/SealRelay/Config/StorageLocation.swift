@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where the relay keeps what it accepted (DESIGN §13, docs/ARCHITECTURE.md "Storage"):
+/// Where the relay keeps what it accepted (docs/ARCHITECTURE.md "Storage"):
 /// `storage = file` (the spool directory, the default) or
 /// `storage = postgresql://USER@HOST:PORT/DB`, or `postgresql://USER@/DB?host=/run/postgresql`
 /// for a Unix socket. The password is never in the URL: it is read from

@@ -22,7 +22,7 @@ public struct Relay: Sendable {
     /// The spool directory: envelopes with `storage = file`, and with every backend the
     /// uploads still streaming in (`incoming/`).
     public let spool: Spool
-    /// Where accepted envelopes live (DESIGN §13): `spool`, or the database.
+    /// Where accepted envelopes live (docs/ARCHITECTURE.md "Storage"): `spool`, or the database.
     let store: any EnvelopeStore
     public let metrics = RelayMetrics()
     /// Every way in for envelopes commits through this one intake, so that uploads finishing

@@ -9,7 +9,7 @@ import SealCore
 /// shared with the commits that finish at the same time) before it counts as accepted.
 /// Every blocking file call happens on `threadPool`.
 struct EnvelopeIntake: Sendable {
-    /// Where accepted envelopes go (the file spool or the database, DESIGN §13).
+    /// Where accepted envelopes go (the file spool or the database, docs/ARCHITECTURE.md "Storage").
     let spool: any EnvelopeStore
     let threadPool: NIOThreadPool
     /// Signs and keeps receipts; nil in tests of intake alone, whose answers carry the id only.

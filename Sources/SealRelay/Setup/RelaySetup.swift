@@ -18,7 +18,7 @@ public enum RelaySetup {
         public var role: RelayRole
         public var upstream: UpstreamEndpoint?
         public var upstreamCAPath: String?
-        /// `--storage URL --storage-password-file F` (DESIGN §13); the file spool when nil.
+        /// `--storage URL --storage-password-file F` (docs/ARCHITECTURE.md "Storage"); the file spool when nil.
         public var storage: StorageLocation
         public var storagePasswordFile: String?
 

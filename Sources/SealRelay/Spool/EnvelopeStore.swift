@@ -1,7 +1,7 @@
 import NIOPosix
 import SealCore
 
-/// The spool protocol (DESIGN §13, docs/ARCHITECTURE.md "Storage"): everything the intake,
+/// The spool protocol (docs/ARCHITECTURE.md "Storage"): everything the intake,
 /// the controllers and the sweepers ask of the place accepted envelopes live. `Spool` keeps
 /// them in files (the default); `PostgresSpool` in a PostgreSQL database several relay
 /// nodes share. Both stream uploads into a local partial file first, so a body never sits

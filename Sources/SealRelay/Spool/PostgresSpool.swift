@@ -8,7 +8,7 @@ import SealAPI
 import SealCore
 import ServiceLifecycle
 
-/// The spool in PostgreSQL (DESIGN §13, docs/ARCHITECTURE.md "Storage"), so that several
+/// The spool in PostgreSQL (docs/ARCHITECTURE.md "Storage"), so that several
 /// relay nodes serve one relay: envelope bytes in `bytea` chunks of at most 1 MiB,
 /// delivery state per reviewer, mailboxes, receipts and the acknowledged-id record, each
 /// row carrying its expiry day and no other time (`PostgresSchema`).

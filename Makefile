@@ -4,7 +4,7 @@ BIN := .build/debug
 PYTHON_VENV := .venv
 PY := $(PYTHON_VENV)/bin/python
 
-.PHONY: all deps test-deps bench-deps fuzz build demo demo-offline test bench-crypto bench-relay bench-scrub bench-abuse bench-network clean
+.PHONY: all deps test-deps bench-deps fuzz build demo demo-offline test bench-crypto bench-relay bench-scrub bench-abuse bench-network bench-page clean
 
 all: build
 
@@ -64,6 +64,12 @@ bench-abuse: test-deps $(PY)
 	$(SWIFT) build -c release --product sealrelayd
 	$(SWIFT) build -c release --product seal
 	SEAL_BIN=$(CURDIR)/.build/release/seal SEALRELAYD_BIN=$(CURDIR)/.build/release/sealrelayd $(PY) Tests/web/bench_abuse.py
+
+# How fast the page seals a large file in Chromium, against its parts (Tests/web/bench_page.py).
+bench-page: test-deps $(PY)
+	$(SWIFT) build -c release --product sealrelayd
+	$(SWIFT) build -c release --product seal
+	SEAL_BIN=$(CURDIR)/.build/release/seal SEALRELAYD_BIN=$(CURDIR)/.build/release/sealrelayd $(PY) Tests/web/bench_page.py
 
 bench-network:
 	$(SWIFT) build -c release --product sealrelayd

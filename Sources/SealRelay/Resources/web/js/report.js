@@ -19,12 +19,23 @@ export function wellFormed(text) {
   return String(text).replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
-/** Yields a Blob's bytes in slices of READ_SLICE, so a large file is never read whole. */
+/** Yields a Blob's bytes in slices of READ_SLICE, so a large file is never read whole. The
+ * next slice is already being read while the caller works on this one: the browser reads
+ * files on another thread, so reading and hashing or sealing overlap. */
 async function* slices(blob) {
+  const read = (o) => blob.slice(o, Math.min(o + READ_SLICE, blob.size)).arrayBuffer();
+  let next = blob.size > 0 ? read(0) : null;
   for (let o = 0; o < blob.size; o += READ_SLICE) {
-    yield new Uint8Array(await blob.slice(o, Math.min(o + READ_SLICE, blob.size)).arrayBuffer());
+    const piece = new Uint8Array(await next);
+    next = o + READ_SLICE < blob.size ? read(o + READ_SLICE) : null;
+    yield piece;
   }
 }
+
+/** How many chunks may be sealing at once. WebCrypto encrypts off the page's thread, so
+ * several calls in flight keep the cores busy while the page copies the next chunk; the
+ * sink still gets them in order, and memory stays at this many chunks. */
+const SEALING = 8;
 
 /**
  * files: [{ name, type, blob, removed: [words], unscrubbed: bool }]
@@ -83,6 +94,15 @@ export async function sealReport({ kind = 'report', message, fields, files, repl
   let fill = 0;
   let index = 0;
   let position = 0;
+  // Chunks being sealed, oldest first. sealChunk copies its input when called (WebCrypto
+  // does), so `chunk` is free to refill at once.
+  const sealing = [];
+  async function drain(keep) {
+    while (sealing.length > keep) {
+      await out.write(await sealing.shift());
+      progress();
+    }
+  }
   async function append(bytes) {
     let rest = bytes;
     while (rest.length) {
@@ -94,10 +114,13 @@ export async function sealReport({ kind = 'report', message, fields, files, repl
       done += n;
       rest = rest.subarray(n);
       if (fill === b - a) {
-        await out.write(await sealer.sealChunk(index, chunk.subarray(0, fill)));
+        const sealed = sealer.sealChunk(index, chunk.subarray(0, fill));
+        // Awaited in order by drain; this only keeps a failure from being reported twice.
+        sealed.catch(() => {});
+        sealing.push(sealed);
         index += 1;
         fill = 0;
-        progress();
+        await drain(SEALING - 1);
       }
     }
   }
@@ -114,6 +137,7 @@ export async function sealReport({ kind = 'report', message, fields, files, repl
   }
   const zeros = new Uint8Array(CHUNK);
   while (position < length) await append(zeros.subarray(0, Math.min(CHUNK, length - position)));
+  await drain(0);
   if (index !== sealer.count) throw new SealError('layoutChanged');
   return { blob: sink ? null : new Blob(parts, { type: 'application/octet-stream' }), manifest, size };
 }

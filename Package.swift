@@ -43,12 +43,13 @@ let package = Package(
         // C shims.
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CQPDF", pkgConfig: "libqpdf", providers: [.apt(["libqpdf-dev"])]),
+        .systemLibrary(name: "CFileSync"),
         .target(name: "CTLSHardening"),
 
         // The format and the keys: pure, no network, no process state.
         .target(
             name: "SealCore",
-            dependencies: ["CSodium", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CSodium", "CFileSync", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Codename/Wordlists")],
             swiftSettings: strict
         ),

@@ -47,4 +47,38 @@ final class LargeFileTests {
         let manifest = try seal.json("\(folder)/manifest.json")
         #expect((manifest["files"] as? [[String: Any]])?.first?["sha256"] as? String == original)
     }
+
+    @Test("on a full disk, encrypt and open each fail with the disk's error and leave no partial output",
+          .enabled(if: getuid() == 0, "mounting a tmpfs needs root"), .timeLimit(.minutes(2)))
+    func fullDisk() throws {
+        let org = try seal.makeWorld()
+        // Several write batches, so the failure happens on the thread that writes behind.
+        try seal.write("video.raw", Data(repeating: 7, count: 12 << 20))
+        let small = seal.path("small")
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+        #expect(try Self.mount(["-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", small]) == 0)
+        defer { _ = try? Self.mount(["-l", small], tool: "/bin/umount") }
+        let attach = ["--message", "m", "--attach", "video.raw", "--allow-unscrubbed", "video.raw"]
+
+        let encrypted = try seal.encrypt(org, out: "small/big.seal", attach)
+        #expect(encrypted.status == 1 && !encrypted.crashed, "\(encrypted)")
+        #expect(encrypted.stderr.contains("No space left on device"), "\(encrypted)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: small) == [], "no envelope, no partial file")
+
+        #expect(try seal.encrypt(org, out: "big.seal", attach).status == 0)
+        let opened = try seal.run("open", "--key", "keys/alice.seckey", "--out", "small/out", "big.seal")
+        #expect(opened.status == 1 && !opened.crashed, "\(opened)")
+        #expect(opened.stderr.contains("No space left on device"), "\(opened)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: "\(small)/out")
+        #expect(!left.contains { $0.hasPrefix("thread-") || $0.hasPrefix(".opening-") }, "\(left)")
+    }
+
+    static func mount(_ arguments: [String], tool: String = "/bin/mount") throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
 }

@@ -76,6 +76,23 @@ final class ReportTests {
         #expect(opened.manifest.files.map(\.size) == [200_003, 0, 5])
     }
 
+    @Test("a report of several megabytes, written behind by another thread and read 1 MiB at a time, opens byte for byte under the id of the envelope's bytes")
+    func severalMegabytes() throws {
+        let alice = try TestKeys.identity("alice", seed: 1)
+        // Past several write batches and read blocks, ending mid-chunk; a manifest longer
+        // than a chunk, so the head is written last, behind the rest.
+        let size = 5 << 20 + 777
+        let big = try dir.write(TestKeys.pattern(size), to: "big.bin")
+        var writer = try ReportWriter(kind: .report, message: String(repeating: "증언 ", count: 30_000),
+                                      attachments: [attachment(big, unscrubbed: true)], reply: nil, thread: nil)
+        let path = try seal(&writer, to: alice)
+        let opened = try ReportOpener.open(envelope: path, key: alice, into: dir.file("big"))
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: "\(opened.folder)/attachments/big.bin"))) == TestKeys.pattern(size))
+        #expect(opened.envelope == (try EnvelopeID.of(file: path)))
+        let again = try ReportOpener.open(envelope: path, key: alice, into: dir.file("big"))
+        #expect(again.alreadyOpened && again.envelope == opened.envelope)
+    }
+
     @Test("an attachment that changes between planning and sealing is refused")
     func attachmentChangedWhileSealing() throws {
         let alice = try TestKeys.identity("alice", seed: 1)

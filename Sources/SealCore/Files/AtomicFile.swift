@@ -19,6 +19,14 @@ public final class AtomicFile {
     private var committed = false
     /// Set for an output that stays in memory (see `init(inMemoryNamed:)`).
     public private(set) var memory: [UInt8]?
+    /// Where `write(_:)` appends.
+    private var position = 0
+    /// Bytes written so far, in any order.
+    private var taken = 0
+    /// Set once the file has taken more than one batch: from then on its bytes are written
+    /// by another thread (`WriteBehind`). Small files, the relay's receipts among them,
+    /// never start one.
+    private var behind: WriteBehind?
 
     /// - Parameter mode: 0o600 for anything secret; the default for ordinary outputs.
     public init(path: String, mode: mode_t = 0o644, replaceExisting: Bool = false) throws {
@@ -49,6 +57,7 @@ public final class AtomicFile {
     }
 
     deinit {
+        behind?.abandon()
         if fd >= 0 { close(fd) }
         if !committed { unlink(tempPath) }
     }
@@ -63,11 +72,8 @@ public final class AtomicFile {
             memory?.append(contentsOf: bytes)
             return
         }
-        guard let base = bytes.baseAddress else { return }
-        let done = try FileSystem.transferAll(count: bytes.count, "cannot write", finalPath) { done in
-            Glibc.write(fd, base + done, bytes.count - done)
-        }
-        guard done == bytes.count else { throw FileError(description: "cannot write \(finalPath): the disk took no more bytes") }
+        try write(bytes, at: position)
+        position += bytes.count
     }
 
     /// Writes at an absolute offset, for outputs filled out of order.
@@ -79,11 +85,21 @@ public final class AtomicFile {
             memory = buffer
             return
         }
+        guard fd >= 0 else { throw FileError(description: "\(finalPath) is already committed") }
+        taken += bytes.count
+        if behind == nil, taken > WriteBehind.batchSize { behind = WriteBehind(fd: fd, path: finalPath) }
+        if let behind { return try behind.write(bytes, at: offset) }
         guard let base = bytes.baseAddress else { return }
         let done = try FileSystem.transferAll(count: bytes.count, "cannot write", finalPath) { done in
             pwrite(fd, base + done, bytes.count - done, off_t(offset + done))
         }
         guard done == bytes.count else { throw FileError(description: "cannot write \(finalPath): the disk took no more bytes") }
+    }
+
+    /// Waits for the bytes written by another thread, if any; throws the first failure.
+    private func finishWrites() throws {
+        try behind?.finish()
+        behind = nil
     }
 
     public func write(_ bytes: some ContiguousBytes) throws {
@@ -97,6 +113,7 @@ public final class AtomicFile {
     ///   hold thousands of files, and two fsyncs each would make opening it take minutes.
     public func commit(durably: Bool = true) throws {
         guard memory == nil else { throw FileError(description: "\(finalPath) is held in memory and cannot be committed") }
+        try finishWrites()
         if durably { guard fsync(fd) == 0 else { throw FileError.posix("cannot sync", finalPath) } }
         close(fd)
         fd = -1
@@ -110,6 +127,7 @@ public final class AtomicFile {
     /// that land in it together (its group commit).
     public func commitLeavingDirectorySync() throws {
         guard memory == nil else { throw FileError(description: "\(finalPath) is held in memory and cannot be committed") }
+        try finishWrites()
         guard fsync(fd) == 0 else { throw FileError.posix("cannot sync", finalPath) }
         close(fd)
         fd = -1

@@ -37,9 +37,12 @@ final class BackgroundSHA256: @unchecked Sendable {
         }
     }
 
-    /// Waits for every queued batch, then returns the lowercase hex digest.
-    func finalizeHex() -> String {
+    /// Waits for every queued batch, then returns the digest.
+    func finalize() -> SHA256.Digest {
         flush()
-        return queue.sync { Hex.encode(hash.finalize()) }
+        return queue.sync { hash.finalize() }
     }
+
+    /// The digest as lowercase hex.
+    func finalizeHex() -> String { Hex.encode(finalize()) }
 }

@@ -8,6 +8,8 @@ public enum ReportOpener {
         public let folder: String
         public let manifest: Manifest
         public let alreadyOpened: Bool
+        /// The id of the bytes that were opened, hashed as they were read.
+        public let envelope: EnvelopeID
     }
 
     /// Where each attachment of `manifest` is inside an opened report folder.
@@ -26,9 +28,11 @@ public enum ReportOpener {
         defer { if !committed { try? FileManager.default.removeItem(atPath: staging) } }
 
         var reader = ReportReader(folder: staging)
-        let head = try EnvelopeReader.open(file, with: key, into: &reader, progress: { done in
+        let hash = BackgroundSHA256()
+        let head = try EnvelopeReader.open(file, with: key, into: &reader, hashingInto: hash, progress: { done in
             progress?(done, size)
         })
+        let envelope = EnvelopeID(digest: hash.finalize())
         guard let manifest = reader.manifest else { throw ReportError.malformedManifest("missing") }
 
         let threadFolder = "\(outDir)/thread-\(manifest.thread ?? "none")"
@@ -36,13 +40,13 @@ public enum ReportOpener {
         // it names the folder without any clock or counter.
         let final = "\(threadFolder)/\(manifest.kind.rawValue)-\(Hex.encode(head.mac.prefix(8)))"
         if FileManager.default.fileExists(atPath: final) {
-            return Opened(folder: final, manifest: manifest, alreadyOpened: true)
+            return Opened(folder: final, manifest: manifest, alreadyOpened: true, envelope: envelope)
         }
         try FileSystem.makePrivateDirectory(threadFolder)
         try FileSystem.syncAll(containing: staging)
         guard rename(staging, final) == 0 else { throw FileError.posix("cannot move the report into", final) }
         committed = true
         try FileSystem.syncDirectory(threadFolder)
-        return Opened(folder: final, manifest: manifest, alreadyOpened: false)
+        return Opened(folder: final, manifest: manifest, alreadyOpened: false, envelope: envelope)
     }
 }

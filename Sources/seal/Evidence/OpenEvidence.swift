@@ -9,7 +9,7 @@ enum OpenEvidence {
     /// the report itself is safely open.
     static func record(_ opened: ReportOpener.Opened, envelope path: String, relayKeys: [[UInt8]]?) {
         do {
-            let custody = try ReportCustody.record(folder: opened.folder, envelopePath: path)
+            let custody = try ReportCustody.record(folder: opened.folder, envelope: opened.envelope, envelopePath: path)
             guard opened.manifest.kind != .reply else { return }
             if let original = opened.manifest.custody, opened.manifest.kind == .share {
                 // The original relay's receipt travels inside the share; it is checked with

@@ -18,12 +18,11 @@ struct ReportCustody: Codable, Equatable {
         return try? JSONDecoder().decode(ReportCustody.self, from: Data(bytes))
     }
 
-    /// Records the custody of the envelope at `envelopePath`, opened into `folder`: its id
-    /// and the receipt beside it (`ID.receipt.json`). A receipt already kept is never
+    /// Records the custody of the envelope `id` at `envelopePath`, opened into `folder`: its
+    /// id and the receipt beside it (`ID.receipt.json`). A receipt already kept is never
     /// dropped because a later run opened a copy without one.
     @discardableResult
-    static func record(folder: String, envelopePath: String) throws -> ReportCustody {
-        let id = try EnvelopeID.of(file: envelopePath)
+    static func record(folder: String, envelope id: EnvelopeID, envelopePath: String) throws -> ReportCustody {
         let receiptPath = FetchedReceipt.path(besideEnvelope: envelopePath)
         var receipt: SignedReceipt?
         if let bytes = try? InputFile.readAll(path: receiptPath, limit: SignedReceipt.maxFileSize) {

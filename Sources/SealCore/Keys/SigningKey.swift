@@ -34,6 +34,9 @@ public struct SigningKey: Sendable {
 
     public let kind: Kind
     let seed: SecureBytes
+    /// Expanded from the seed once: deriving it costs as much as a signature, and the relay
+    /// signs a receipt for every report. swift-crypto keeps it in memory it wipes on release.
+    private let signer: Curve25519.Signing.PrivateKey
     public let publicKey: [UInt8]
 
     public static func generate(_ kind: Kind) throws -> SigningKey {
@@ -43,12 +46,12 @@ public struct SigningKey: Sendable {
     init(kind: Kind, seed: SecureBytes) throws {
         self.kind = kind
         self.seed = seed
-        self.publicKey = Array(try seed.withUnsafeBytes { try Curve25519.Signing.PrivateKey(rawRepresentation: $0) }.publicKey.rawRepresentation)
+        self.signer = try seed.withUnsafeBytes { try Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
+        self.publicKey = Array(signer.publicKey.rawRepresentation)
     }
 
     public func signature(for message: [UInt8]) throws -> [UInt8] {
-        let key = try seed.withUnsafeBytes { try Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
-        return Array(try key.signature(for: message))
+        Array(try signer.signature(for: message))
     }
 
     public var fingerprint: Fingerprint { Fingerprint(of: publicKey) }

@@ -101,6 +101,59 @@ final class StorageNodeTests {
         }
     }
 
+    @Test("a proof-of-work token spent at one node is refused at the other, which stores nothing")
+    func tokenSpentAtTheOtherNode() async throws {
+        use(0)
+        let token = try await relay.proofOfWork()
+        let first = try await relay.request(.POST, "/v1/reports", body: relay.envelope(message: "paid once"),
+                                            headers: [(RelayHeader.proofOfWork, token)])
+        #expect(first.status == .accepted)
+        use(1)
+        let again = try await relay.request(.POST, "/v1/reports", body: relay.envelope(message: "paid twice"),
+                                            headers: [(RelayHeader.proofOfWork, token)])
+        #expect(again.status == .forbidden)
+        let refusal = try ProofOfWorkRelayTests.refusal(again)
+        #expect(refusal.code == .powRequired && refusal.error.contains("already used"), "\(refusal)")
+        #expect(ids(try await relay.signed(.GET, "/v1/inbox")) == [try #require(first.json["receipt"] as? String)])
+    }
+
+    @Test("the same token presented to both nodes at once admits exactly one write")
+    func tokenRacedToBothNodes() async throws {
+        var tokens: [String] = []
+        for _ in 0..<10 { tokens.append(try await relay.proofOfWork(base: "https://127.0.0.1:\(ports[0])")) }
+        let statuses = try await withThrowingTaskGroup(of: (Int, HTTPResponseStatus).self) { group in
+            for (index, token) in tokens.enumerated() {
+                for port in ports {
+                    group.addTask { [relay] in
+                        let reply = try await relay.request(.POST, "/v1/uploads", headers: [(RelayHeader.proofOfWork, token)],
+                                                            base: "https://127.0.0.1:\(port)")
+                        return (index, reply.status)
+                    }
+                }
+            }
+            var statuses: [Int: [HTTPResponseStatus]] = [:]
+            for try await (index, status) in group { statuses[index, default: []].append(status) }
+            return statuses
+        }
+        for index in tokens.indices {
+            #expect(statuses[index]?.sorted { $0.code < $1.code } == [.created, .forbidden], "token \(index): \(statuses[index] ?? [])")
+        }
+    }
+
+    @Test("a reviewer's signed request replayed to the other node is refused as a replay")
+    func nonceReplayedAtTheOtherNode() async throws {
+        // Both nodes serve one name in production; here the Host header gives them the same one.
+        let authority = "127.0.0.1:\(ports[0])"
+        let headers = try relay.signatureHeaders(.GET, "/v1/inbox", key: relay.credentials[0], authority: authority)
+            + [("Host", authority)]
+        #expect(try await relay.request(.GET, "/v1/inbox", headers: headers, base: "https://127.0.0.1:\(ports[0])").status == .ok)
+        let replayed = try await relay.request(.GET, "/v1/inbox", headers: headers, base: "https://127.0.0.1:\(ports[1])")
+        #expect(replayed.status == .unauthorized && replayed.json["code"] as? String == "signature_replayed", "\(replayed.json)")
+        let fresh = try relay.signatureHeaders(.GET, "/v1/inbox", key: relay.credentials[0], authority: authority) + [("Host", authority)]
+        #expect(try await relay.request(.GET, "/v1/inbox", headers: fresh, base: "https://127.0.0.1:\(ports[1])").status == .ok,
+                "a fresh signature with the same Host passes there")
+    }
+
     @Test("kill -9 of a node during a large upload: the other node delivers nothing partial, and the database holds no partial envelope")
     func killDuringLargeUpload() async throws {
         use(0)

@@ -42,6 +42,12 @@ enum PostgresSchema {
             """,
             "CREATE TABLE acknowledged (id text PRIMARY KEY, expiry_day integer NOT NULL)",
         ],
+        // What may be used once, shared by every node (`PostgresUsedOnce`): the key and a
+        // day, never the challenge's expiry minute or a signature's time.
+        [
+            "CREATE TABLE spent_challenges (key bytea PRIMARY KEY, expiry_day integer NOT NULL)",
+            "CREATE TABLE used_nonces (key bytea PRIMARY KEY, expiry_day integer NOT NULL)",
+        ],
     ]
 
     /// Any constant both nodes agree on: the advisory lock that serialises migrations.

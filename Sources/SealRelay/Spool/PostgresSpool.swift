@@ -33,7 +33,7 @@ final class PostgresSpool: EnvelopeStore, Service {
     let expiryJitterDays: Int
     private let ledger: ReservationLedger
     private let schemaReady = NIOLockedValueBox(false)
-    private let logger: Logger
+    let logger: Logger
 
     init(location: StorageLocation.PostgresLocation, password: String, quotas: Spool.Quotas, incomingDirectory: String,
          expiryDays: Int, expiryJitterDays: Int, logger: Logger) {
@@ -421,6 +421,11 @@ final class PostgresSpool: EnvelopeStore, Service {
         let today = Self.today()
         return try await database { [logger] connection in
             try await connection.query("DELETE FROM acknowledged WHERE expiry_day < \(today)", logger: logger)
+            // A day late: a node whose clock is behind may still take a challenge or nonce
+            // of yesterday's, and must find it.
+            for table in PostgresUsedOnce.Table.allCases {
+                try await connection.query("DELETE FROM \(unescaped: table.rawValue) WHERE expiry_day < \(today - 1)", logger: logger)
+            }
             var removed = 0
             let rows = try await connection.query("DELETE FROM envelopes WHERE expiry_day <= \(today) RETURNING 1", logger: logger)
             for try await _ in rows.decode(Int.self) { removed += 1 }

@@ -162,12 +162,7 @@ final class StorageTests {
         await relay.stop()
     }
 
-    // Known bug (issue 16's closing note): about one run in seven, one upload in flight when
-    // the database stops gets no answer within the client's 60 s. The lease deadline no
-    // longer waits for the pool (which was the cause every time it ran alone); what is left
-    // is not yet found.
-    @Test("uploads in flight when the database stops each get 202 after a commit or 503, and exactly the 202s are kept",
-          .disabled("about one run in seven an in-flight upload gets no answer within 60 s when PostgreSQL stops under it"))
+    @Test("uploads in flight when the database stops each get 202 after a commit or 503, and exactly the 202s are kept")
     func databaseStopsUnderUploads() async throws {
         let server = try PostgresServer()
         let relay = try await TestRelay.on(.postgresql, server: server)

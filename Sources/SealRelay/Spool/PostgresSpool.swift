@@ -25,6 +25,8 @@ final class PostgresSpool: EnvelopeStore, Service {
     static let chunkSize = 1 << 20
     /// How long an operation waits for a connection before answering 503.
     static let leaseDeadline: Duration = .seconds(5)
+    /// How often a leased connection is checked for having closed under its work.
+    static let closedCheckInterval: Duration = .milliseconds(500)
 
     let client: PostgresClient
     let quotas: Spool.Quotas
@@ -112,6 +114,12 @@ final class PostgresSpool: EnvelopeStore, Service {
     /// for that child, up to the pool's minute, which left uploads unanswered while the
     /// database was down. A lease that comes after the deadline finds the request abandoned
     /// and runs nothing, so a sender who got 503 never has a commit behind it.
+    ///
+    /// Once leased, `work` has no deadline (a large envelope's copy may take long), but it is
+    /// watched: postgres-nio 1.33 was seen to leave a query unanswered for good when the
+    /// server was stopped just as it was sent, with the connection already closed (the cause
+    /// of `databaseStopsUnderUploads`' unanswered uploads, docs/ARCHITECTURE.md "Storage").
+    /// A connection found closed under `work` answers 503 at once, as a failed query would.
     private func withLeaseDeadline<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let lease = NIOLockedValueBox(LeaseState.waiting)
         let answer = NIOLockedValueBox<CheckedContinuation<T, any Error>?>(nil)
@@ -129,12 +137,18 @@ final class PostgresSpool: EnvelopeStore, Service {
             }
             Task { [client] in
                 do {
-                    let value = try await client.withConnection { connection in
+                    try await client.withConnection { connection in
                         guard lease.withLockedValue({ $0.takeIfWaiting() }) else { throw SpoolError.unavailable }
                         deadline.cancel()
-                        return try await work(connection)
+                        let watch = Task {
+                            while !Task.isCancelled, !connection.isClosed { try? await Task.sleep(for: Self.closedCheckInterval) }
+                            if !Task.isCancelled { finish(.failure(SpoolError.unavailable)) }
+                        }
+                        defer { watch.cancel() }
+                        // Answered here, before the watch could see a connection that closes
+                        // just after the work succeeded.
+                        finish(.success(try await work(connection)))
                     }
-                    finish(.success(value))
                 } catch {
                     deadline.cancel()
                     finish(.failure(error))

@@ -9,6 +9,12 @@ import Glibc
 /// thread of the test process that does not block it (NIO's, the pool's) can swallow; the
 /// wait then never ends (seen here with `runuser … pg_ctl start`). `waitpid` cannot miss it.
 /// It blocks the calling thread for as long as the tool runs.
+///
+/// The child gets standard input, output and error and no other descriptor. Without that,
+/// a `pg_ctl start` passed the test process's open sockets on to the PostgreSQL server,
+/// which kept them for as long as it ran: seen here, a server holding both ends of a relay
+/// connection the test process had closed, and relay listeners of finished tests. A
+/// connection closed while a copy stays open sends no FIN, so its other end never learns.
 public enum ChildProcess {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -26,6 +32,7 @@ public enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        guard closeFrom(&actions, 3) == 0 else { throw Failure(description: "cannot keep descriptors from \(executable)") }
         let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = variables.map { strdup($0) } + [nil]
@@ -41,6 +48,15 @@ public enum ChildProcess {
         let signal = status & 0x7f
         return (signal == 0 ? (status >> 8) & 0xff : 128 + signal, output)
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which the Glibc
+    /// module does not import.
+    private static let closeFrom: @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32 = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else {
+            preconditionFailure("glibc 2.34 or later is needed (posix_spawn_file_actions_addclosefrom_np)")
+        }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     /// `run`, throwing unless the tool exits 0; returns its output.
     @discardableResult

@@ -138,7 +138,7 @@ extension FuzzTargets {
                 }
             case 4:
                 now += .seconds(next())
-                for upload in await table.expire(now: now) {
+                for (_, upload) in await table.expire(now: now) {
                     precondition(!out.values.contains { $0.reservation == upload.reservation }, "a busy upload expired")
                 }
             default:

@@ -16,6 +16,8 @@ struct ProofOfWorkCheck: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             try await gate.admit(header: request.headers[Self.header])
+        } catch .unavailable {
+            throw RelayError(refusing: SpoolError.unavailable, metrics: metrics)
         } catch {
             metrics.countProofOfWorkRefused()
             throw RelayError(.powRequired, error.description, pow: await gate.offer())

@@ -5,7 +5,10 @@ import SealCore
 /// Asks anonymous writers for proof of work and checks what they bring (docs/API.md,
 /// "Proof of work"). Challenges are stateless: the relay recognises its own by their MAC
 /// under `pow_key`. The only state is the set of challenges already presented, each kept
-/// until it would have expired anyway, so a challenge buys exactly one write.
+/// until it would have expired anyway, so a challenge buys exactly one write. With
+/// PostgreSQL storage that set is also in the database (`shared`), so a challenge spent at
+/// one node is refused at every other (docs/ARCHITECTURE.md "Storage"); the node's own set
+/// stays in front of it, bounding memory and answering a replay here without a query.
 ///
 /// The order of checks keeps a refused request cheap: the token's shape, then its MAC and
 /// expiry (one HMAC), then the spent set, and only then the PBKDF2 work itself. A forged or
@@ -30,6 +33,8 @@ public actor ProofOfWorkGate {
     /// offer; what to do is the same in every case (solve the offer), so the line is for people.
     public enum Refusal: Error, Equatable, Sendable, CustomStringConvertible {
         case missing, malformed, forged, expired, spent, underworked, busy
+        /// The shared record could not be reached: nothing was admitted (503, not `pow_required`).
+        case unavailable
 
         public var description: String {
             switch self {
@@ -39,6 +44,7 @@ public actor ProofOfWorkGate {
             case .spent: return "that proof-of-work challenge was already used; solve the fresh one in \"pow\""
             case .underworked: return "the proof-of-work nonce does not solve the challenge"
             case .busy: return "the relay is busy; solve the fresh challenge in \"pow\" and try again"
+            case .unavailable: return SpoolError.unavailable.description
             }
         }
     }
@@ -54,10 +60,13 @@ public actor ProofOfWorkGate {
     private var lastPurgeMinute: UInt32 = 0
     private var difficulty: DifficultyController
     private var spoolFill = 0.0
+    /// The spent set every node shares; nil with file storage.
+    private nonisolated let shared: (any UsedOnceRecord)?
 
-    public init(key: SymmetricKey, settings: Settings) {
+    init(key: SymmetricKey, settings: Settings, shared: (any UsedOnceRecord)? = nil) {
         self.key = key
         self.settings = settings
+        self.shared = shared
         self.difficulty = DifficultyController(floorBits: settings.floorBits, maxBits: settings.maxBits,
                                                calmRate: settings.calmRate)
     }
@@ -86,6 +95,7 @@ public actor ProofOfWorkGate {
         guard Sodium.constantTimeEqual(mac(Array(challenge.signedPart)), Array(challenge.mac)) else { throw .forged }
         guard Int(challenge.expiryMinute) * 60 > now.seconds else { throw .expired }
         try await spend(challenge, now: now)
+        try await spendShared(challenge)
         guard token.isSolved else { throw .underworked }
     }
 
@@ -109,6 +119,26 @@ public actor ProofOfWorkGate {
         guard spent[random] == nil else { throw .spent }
         guard spent.count < Self.maxSpent else { throw .busy }
         spent[random] = challenge.expiryMinute
+    }
+
+    /// Records the challenge in the shared set, by its random part and the day it expires
+    /// (the day of its expiry minute, never the minute). When the set cannot be reached the
+    /// challenge is refused and forgotten here too, so the client may present it again.
+    private nonisolated func spendShared(_ challenge: PoWChallenge) async throws(Refusal) {
+        guard let shared else { return }
+        let random = Array(challenge.random)
+        let fresh: Bool
+        do {
+            fresh = try await shared.insert(random, untilDay: Int(challenge.expiryMinute) / (24 * 60))
+        } catch {
+            await unspend(random)
+            throw .unavailable
+        }
+        guard fresh else { throw .spent }
+    }
+
+    private func unspend(_ random: [UInt8]) {
+        spent[random] = nil
     }
 
     private nonisolated func mac(_ signed: [UInt8]) -> [UInt8] {

@@ -33,9 +33,15 @@ struct NonceCache {
         }
     }
 
+    /// What is kept of a nonce: 16 bytes of hash over the credential and the nonce, the same
+    /// here, in the file and in the database (`PostgresUsedOnce`).
+    static func hash(keyID: String, nonce: String) -> [UInt8] {
+        Array(SHA256.hash(data: Array("\(keyID) \(nonce)".utf8)).prefix(16))
+    }
+
     /// Records a nonce; false if it was seen before, or the credential's share is full.
     mutating func insert(keyID: String, nonce: String, until expiry: Date, now: Date) -> Bool {
-        let hash = Array(SHA256.hash(data: Array("\(keyID) \(nonce)".utf8)).prefix(16))
+        let hash = Self.hash(keyID: keyID, nonce: nonce)
         var mine = seen[keyID] ?? [:]
         guard mine[hash] == nil else { return false }
         if mine.count >= capacity { mine = mine.filter { $0.value >= now } }
@@ -55,5 +61,10 @@ struct NonceCache {
             }
         }
         return true
+    }
+
+    /// Forgets a nonce whose request was refused after all (the shared record was away).
+    mutating func remove(keyID: String, nonce: String) {
+        seen[keyID]?[Self.hash(keyID: keyID, nonce: nonce)] = nil
     }
 }

@@ -18,12 +18,18 @@ actor RequestAuthenticator<Signer: RequestSigner> {
     let credentials: [String: Signer]
     let window: TimeInterval
     private var nonces: NonceCache
+    /// The nonces every node has accepted (PostgreSQL storage); nil with file storage.
+    private let shared: (any UsedOnceRecord)?
     /// Verifies signatures from unknown credentials, so they cost what a known one costs.
     private let decoy: VerifyingKey
 
-    /// - Parameter nonceFile: where used nonces are kept across restarts (nil: memory only).
-    init(credentials: [String: Signer], windowSeconds: Int, nonceFile: String?) throws {
+    /// - Parameters:
+    ///   - nonceFile: where used nonces are kept across restarts (nil: memory only).
+    ///   - shared: where every node's used nonces are kept (with PostgreSQL storage, which
+    ///     then also keeps them across restarts, so `nonceFile` is nil).
+    init(credentials: [String: Signer], windowSeconds: Int, nonceFile: String?, shared: (any UsedOnceRecord)? = nil) throws {
         self.credentials = credentials
+        self.shared = shared
         self.window = TimeInterval(windowSeconds)
         // A signature lives for two windows (created may be early or late by one); a
         // credential may use 100 a second of them before it is refused (only it).
@@ -33,8 +39,10 @@ actor RequestAuthenticator<Signer: RequestSigner> {
 
     /// - Parameter hasBody: whether the request carries a body, which the signature must then
     ///   cover through `content-digest`.
+    /// - Throws: `SignatureFailure`, or `SpoolError.unavailable` when the shared nonce record
+    ///   cannot be reached (the request is then refused, never served unrecorded).
     func authenticate(_ request: SignedRequest, hasBody: Bool, signatureInput: String?, signature: String?,
-                      now: Date = Date()) throws -> Signer {
+                      now: Date = Date()) async throws -> Signer {
         let parsed: (HTTPMessageSignature, [UInt8])
         do {
             parsed = try HTTPMessageSignature.parse(signatureInput: signatureInput, signature: signature)
@@ -54,8 +62,20 @@ actor RequestAuthenticator<Signer: RequestSigner> {
         // Verify before remembering the nonce, so nobody can burn a reviewer's nonces.
         guard (credential?.key ?? decoy).isValidSignature(sig, for: base), let credential else { throw Failure.rejected }
         // Nonces are kept by the key's fingerprint, whatever form its keyid takes.
-        guard nonces.insert(keyID: credential.key.fingerprint.hex, nonce: params.nonce, until: created.addingTimeInterval(window), now: now) else {
+        let (keyID, expiry) = (credential.key.fingerprint.hex, created.addingTimeInterval(window))
+        guard nonces.insert(keyID: keyID, nonce: params.nonce, until: expiry, now: now) else {
             throw Failure.replay
+        }
+        if let shared {
+            // Kept by the day its signature stops passing, not by that time.
+            let fresh: Bool
+            do {
+                fresh = try await shared.insert(NonceCache.hash(keyID: keyID, nonce: params.nonce), untilDay: Spool.day(of: expiry))
+            } catch {
+                nonces.remove(keyID: keyID, nonce: params.nonce)
+                throw SpoolError.unavailable
+            }
+            guard fresh else { throw Failure.replay }
         }
         return credential
     }

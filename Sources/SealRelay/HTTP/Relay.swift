@@ -86,12 +86,26 @@ public struct Relay: Sendable {
         self.pow = ProofOfWorkGate(
             key: try ProofOfWorkKey.loadOrCreate(path: config.path("pow.key")),
             settings: .init(floorBits: config.powBits, maxBits: config.powMaxBits, calmRate: Double(config.powCalmRate),
-                            lifetimeSeconds: config.powLifetimeSeconds))
+                            lifetimeSeconds: config.powLifetimeSeconds),
+            shared: Self.usedOnce(.challenges, in: store))
         self.intake = EnvelopeIntake(spool: store, threadPool: Self.commitPool, receipts: receipts, decoys: config.decoys, disk: disk)
         self.uploads = ChunkedUploads(
             table: UploadTable(capacity: config.maxUploads, idleTimeout: .seconds(config.uploadIdleTimeoutSeconds),
                                minimumBytesPerMinute: config.uploadMinBytesPerMinute),
             intake: intake, bundle: currentBundle)
+    }
+
+    /// The record of `table` every node shares, when the store is the database; nil with files.
+    static func usedOnce(_ table: PostgresUsedOnce.Table, in store: any EnvelopeStore) -> (any UsedOnceRecord)? {
+        (store as? PostgresSpool).map { PostgresUsedOnce(spool: $0, table: table) }
+    }
+
+    /// Where used signature nonces are kept: a file in the state directory (`name`) with file
+    /// storage; in the database with PostgreSQL, so that every node refuses a replay.
+    func nonceAuthenticator<Signer: RequestSigner>(credentials: [String: Signer], file name: String) throws -> RequestAuthenticator<Signer> {
+        let shared = Self.usedOnce(.nonces, in: store)
+        return try RequestAuthenticator(credentials: credentials, windowSeconds: config.signatureWindowSeconds,
+                                        nonceFile: shared == nil ? config.path(name) : nil, shared: shared)
     }
 
     /// fsync blocks its thread for as long as the disk takes; commits get their own pool,
@@ -117,8 +131,7 @@ public struct Relay: Sendable {
         PublicController(bundle: currentBundle, intake: intake, metrics: metrics).addRoutes(to: api, paid: paid)
         UploadController(uploads: uploads, metrics: metrics).addRoutes(to: api, paid: paid)
         addMailboxRoutes(to: api, spool: store, fileIO: fileIO, upstream: upstream)
-        let authenticator = try RequestAuthenticator(credentials: credentials, windowSeconds: config.signatureWindowSeconds,
-                                                     nonceFile: config.path("nonces"))
+        let authenticator = try nonceAuthenticator(credentials: credentials, file: "nonces")
         ReviewerController(spool: store, metrics: metrics, fileIO: fileIO, intake: intake)
             .addRoutes(to: router.group("v1").add(middleware: ReviewerAuthentication(authenticator: authenticator, metrics: metrics)))
         try addRelayRoutes(to: router, intake: intake)

@@ -33,6 +33,8 @@ struct SignatureAuthentication<Signer: RequestSigner>: RouterMiddleware {
         } catch let failure as SignatureFailure {
             metrics.countAuthFailure()
             throw RelayError(failure.code, failure.description)
+        } catch let error as SpoolError {
+            throw RelayError(refusing: error, metrics: metrics)
         }
         context.signedDigest = digest.flatMap(ContentDigest.parse)
         return try await next(request, context)

@@ -9,6 +9,9 @@ struct ChunkedUpload: Sendable {
     var validator: EnvelopeValidator
     /// Bytes last charged to the spool's shared quota.
     var charged = 0
+    /// With PostgreSQL storage, how many of its bytes the database holds (the rest are
+    /// pending): where the next write there must start (`PostgresUploads.append`).
+    var stored = 0
 
     /// Bytes received so far: the only offset a next slice may start at.
     var offset: Int { validator.total }

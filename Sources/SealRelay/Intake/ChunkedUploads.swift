@@ -11,6 +11,12 @@ import SealCore
 ///
 /// An upload holds a spool reservation (which grows with its bytes) from creation until it
 /// is completed, refused, cancelled or expired; a refusal other than 404 or 409 ends it.
+///
+/// With PostgreSQL storage (`shared`), the bytes go to the database instead of a partial
+/// file, a chunk at a time, so any node may take the next slice or the completion: a node
+/// that does not hold the upload takes it into its own table ("adopts" it) and feeds the
+/// stored bytes through a fresh validator; a node that holds it but missed slices taken
+/// elsewhere feeds only those. Slots, pace and quota reservations stay per node.
 struct ChunkedUploads: Sendable {
     /// Largest slice one PUT may carry.
     static let maxSliceBytes = 8 << 20
@@ -19,22 +25,45 @@ struct ChunkedUploads: Sendable {
     let intake: EnvelopeIntake
     /// The bundle whose kids an upload is checked against, as it is when the upload opens.
     let bundle: CurrentBundle
+    /// Where uploads wait between slices with PostgreSQL storage; nil with files.
+    let shared: PostgresUploads?
+
+    init(table: UploadTable, intake: EnvelopeIntake, bundle: CurrentBundle) {
+        self.table = table
+        self.intake = intake
+        self.bundle = bundle
+        self.shared = (intake.spool as? PostgresSpool).map(PostgresUploads.init)
+    }
 
     var spool: any EnvelopeStore { intake.spool }
 
     /// Opens an upload, displacing the slowest idle one when every slot is taken.
     func create(now: ContinuousClock.Instant = .now) async throws -> UploadID {
-        guard await table.hasRoom(now: now) else { throw UploadRefusal.tooManyUploads }
-        let reservation = try await intake.reserve()
-        let upload = ChunkedUpload(reservation: reservation,
-                                   validator: EnvelopeValidator(delivery: bundle.delivery, maxBytes: spool.quotas.maxEnvelopeBytes,
-                                                                acceptsDecoys: intake.decoys))
+        let upload = try await open(now: now)
         guard let (id, displaced) = await table.insert(upload, now: now) else {
             await discard(upload)
             throw UploadRefusal.tooManyUploads
         }
-        if let displaced { await discard(displaced) }
+        if let displaced { await discard(displaced.upload, id: displaced.id) }
+        if let shared {
+            do {
+                try await shared.create(id)
+            } catch {
+                await table.finish(id)
+                await discard(upload)
+                throw IntakeError(error) ?? error
+            }
+        }
         return id
+    }
+
+    /// A new, empty upload with its reservation, when a slot is free or may be freed.
+    private func open(now: ContinuousClock.Instant) async throws -> ChunkedUpload {
+        guard await table.hasRoom(now: now) else { throw UploadRefusal.tooManyUploads }
+        let reservation = try await intake.reserve()
+        return ChunkedUpload(reservation: reservation,
+                             validator: EnvelopeValidator(delivery: bundle.delivery, maxBytes: spool.quotas.maxEnvelopeBytes,
+                                                          acceptsDecoys: intake.decoys))
     }
 
     /// Appends one slice that must start at `offset`; returns the new offset.
@@ -52,24 +81,30 @@ struct ChunkedUploads: Sendable {
             for try await buffer in body {
                 slice += buffer.readableBytes
                 guard slice <= Self.maxSliceBytes else { throw UploadRefusal.sliceTooLarge(Self.maxSliceBytes) }
-                try await intake.append(buffer, to: &upload.bytes, validator: &upload.validator,
-                                        reservation: upload.reservation, charged: &upload.charged)
+                if shared == nil {
+                    try await intake.append(buffer, to: &upload.bytes, validator: &upload.validator,
+                                            reservation: upload.reservation, charged: &upload.charged)
+                } else {
+                    try await intake.take(buffer, into: &upload.bytes, validator: &upload.validator,
+                                          reservation: upload.reservation, charged: &upload.charged)
+                    try await store(&upload, id, whole: false)
+                }
             }
-            try await intake.write(&upload.bytes)
+            try await store(&upload, id, whole: true)
             try await chargeAll(&upload)
         } catch let error where IntakeError(error) != nil || error is UploadRefusal {
             await table.finish(id)
-            await discard(upload)
+            await discard(upload, id: id)
             throw IntakeError(error) ?? error
         } catch {
             // The body failed (the client went away): keep what arrived, for a resumed PUT,
             // unless the quota or the disk cannot hold it.
             do {
-                try await intake.write(&upload.bytes)
+                try await store(&upload, id, whole: true)
                 try await chargeAll(&upload)
             } catch {
                 await table.finish(id)
-                await discard(upload)
+                await discard(upload, id: id)
                 throw error
             }
             await table.checkIn(id, upload)
@@ -82,13 +117,15 @@ struct ChunkedUploads: Sendable {
     /// Validates the whole upload as the single-request path does and queues it durably.
     func complete(_ id: UploadID) async throws -> Receipt {
         let upload = try await checkOut(id, at: nil)
+        var bytes = upload.bytes
+        if shared != nil { bytes.upload = id }
         do {
-            let receipt = try await intake.commit(upload.bytes, validator: upload.validator, reservation: upload.reservation)
+            let receipt = try await intake.commit(bytes, validator: upload.validator, reservation: upload.reservation)
             await table.finish(id)
             return receipt
         } catch {
             await table.finish(id)
-            await discard(upload)
+            await discard(upload, id: id)
             throw IntakeError(error) ?? error
         }
     }
@@ -97,15 +134,37 @@ struct ChunkedUploads: Sendable {
     func cancel(_ id: UploadID) async throws {
         let upload = try await checkOut(id, at: nil)
         await table.finish(id)
-        await discard(upload)
+        await discard(upload, id: id)
     }
 
     /// Deletes uploads idle past the timeout; returns how many.
     @discardableResult
     func expireIdle(now: ContinuousClock.Instant = .now) async -> Int {
         let gone = await table.expire(now: now)
-        for upload in gone { await discard(upload) }
+        for (id, upload) in gone { await discard(upload, id: id) }
         return gone.count
+    }
+
+    /// Writes the bytes received to where the upload waits: at the end of a slice (`whole`)
+    /// the partial file; with `shared`, the database, also as soon as they reach the end of
+    /// the upload's current chunk and the envelope's head checked out, so memory holds at
+    /// most about a chunk per upload.
+    private func store(_ upload: inout ChunkedUpload, _ id: UploadID, whole: Bool) async throws {
+        guard let shared else {
+            if whole { try await intake.write(&upload.bytes) }
+            return
+        }
+        let chunkEnd = (upload.stored / PostgresUploads.chunkSize + 1) * PostgresUploads.chunkSize
+        guard upload.offset > upload.stored, whole || (upload.offset >= chunkEnd && upload.validator.hasHead) else { return }
+        let pending = upload.bytes.takePending()
+        do {
+            guard try await shared.append(id, pending, at: upload.stored, size: upload.offset) else {
+                throw UploadRefusal.notFound
+            }
+        } catch let error as SpoolError {
+            throw IntakeError.spool(error)
+        }
+        upload.stored = upload.offset
     }
 
     /// Charges every byte received to the reservation. The single-request path charges
@@ -118,15 +177,69 @@ struct ChunkedUploads: Sendable {
     }
 
     private func checkOut(_ id: UploadID, at offset: Int?) async throws -> ChunkedUpload {
-        switch await table.checkOut(id, at: offset) {
-        case .ok(let upload): return upload
-        case .missing: throw UploadRefusal.notFound
-        case .conflict(let current): throw UploadRefusal.conflict(offset: current)
+        guard let shared else {
+            switch await table.checkOut(id, at: offset) {
+            case .ok(let upload): return upload
+            case .missing: throw UploadRefusal.notFound
+            case .conflict(let current): throw UploadRefusal.conflict(offset: current)
+            }
         }
+        let size: Int?
+        do { size = try await shared.size(of: id) } catch { throw IntakeError(error) ?? error }
+        var upload: ChunkedUpload
+        switch await table.checkOut(id, at: nil) {
+        case .conflict(let current):
+            throw UploadRefusal.conflict(offset: current)
+        case .missing:
+            guard let size else { throw UploadRefusal.notFound }
+            upload = try await adopt(id, at: size)
+        case .ok(let held):
+            upload = held
+        }
+        // Bring this node's copy up to what the database holds: slices taken elsewhere.
+        var validator = upload.validator
+        do {
+            guard let size, size >= upload.stored, try await shared.feed(id, into: &validator, upTo: size) else {
+                throw UploadRefusal.notFound
+            }
+            upload.validator = validator
+            upload.stored = size
+        } catch SpoolError.unavailable {
+            await table.checkIn(id, upload)
+            throw IntakeError.spool(.unavailable)
+        } catch {
+            // Gone (completed or cancelled at another node), or its bytes cannot be read back
+            // (a decoy's, which are never stored).
+            await table.finish(id)
+            await discard(upload, id: id)
+            throw IntakeError(error) ?? error
+        }
+        if let offset, offset != upload.offset {
+            await table.checkIn(id, upload)
+            throw UploadRefusal.conflict(offset: upload.offset)
+        }
+        return upload
     }
 
-    private func discard(_ upload: ChunkedUpload) async {
+    /// Takes an upload that another node created into this node's table, checked out, with
+    /// nothing fed to its validator yet.
+    private func adopt(_ id: UploadID, at size: Int) async throws -> ChunkedUpload {
+        let now = ContinuousClock.now
+        let upload = try await open(now: now)
+        guard let (_, displaced) = await table.insert(upload, as: id, now: now) else {
+            await discard(upload)
+            throw UploadRefusal.conflict(offset: size)
+        }
+        if let displaced { await discard(displaced.upload, id: displaced.id) }
+        guard case .ok(let adopted) = await table.checkOut(id, at: nil) else { throw UploadRefusal.conflict(offset: size) }
+        return adopted
+    }
+
+    /// Drops an upload's bytes and its share of the quota; with `shared`, its rows too, if
+    /// no other node has taken it further since (`PostgresUploads.delete`).
+    private func discard(_ upload: ChunkedUpload, id: UploadID? = nil) async {
         await intake.discard(upload.bytes)
         await spool.release(upload.reservation)
+        if let shared, let id { try? await shared.delete(id, at: upload.stored) }
     }
 }

@@ -63,11 +63,19 @@ struct EnvelopeIntake: Sendable {
     }
 
     /// Checks one buffer of an upload and adds it to its bytes, writing a full batch once the
-    /// envelope's head checked out; a decoy's bytes are dropped as they come. The size limit
-    /// is checked on every buffer; the spool's shared byte quota, an actor hop, once per MiB
-    /// (and again at the commit), which keeps small reports to one hop.
+    /// envelope's head checked out.
     func append(_ buffer: ByteBuffer, to bytes: inout IncomingBytes, validator: inout EnvelopeValidator,
                 reservation: Spool.Reservation, charged: inout Int) async throws {
+        try await take(buffer, into: &bytes, validator: &validator, reservation: reservation, charged: &charged)
+        if bytes.batchIsFull, validator.hasHead { try await write(&bytes) }
+    }
+
+    /// Checks one buffer of an upload and adds it to its pending bytes, for the caller to
+    /// write; a decoy's bytes are dropped as they come. The size limit is checked on every
+    /// buffer; the spool's shared byte quota, an actor hop, once per MiB (and again at the
+    /// commit), which keeps small reports to one hop.
+    func take(_ buffer: ByteBuffer, into bytes: inout IncomingBytes, validator: inout EnvelopeValidator,
+              reservation: Spool.Reservation, charged: inout Int) async throws {
         guard buffer.readableBytes > 0 else { return }
         try buffer.withUnsafeReadableBytes { try validator.consume($0) }
         if validator.total - charged >= 1 << 20 {
@@ -80,7 +88,6 @@ struct EnvelopeIntake: Sendable {
         }
         var copy = buffer
         bytes.pending.writeBuffer(&copy)
-        if bytes.batchIsFull, validator.hasHead { try await write(&bytes) }
     }
 
     /// Writes the pending bytes, making the partial file with the first batch. Its times
@@ -115,7 +122,7 @@ struct EnvelopeIntake: Sendable {
             await spool.release(reservation)
             return try receipts.map { Receipt(try $0.unrecorded(id)) } ?? Receipt(receipt: id)
         }
-        guard bytes.file != nil || bytes.pending.readableBytes > 0 else {
+        guard bytes.file != nil || bytes.pending.readableBytes > 0 || bytes.upload != nil else {
             throw IntakeError.malformed("envelope is truncated inside its header")
         }
         let upload = CompletedUpload(id: id, delivery: validator.delivery, recipients: Set(head.header.kids), size: size)

@@ -1,4 +1,5 @@
 import NIOCore
+import SealAPI
 
 /// An upload's bytes on their way to its partial file. They gather in memory and reach the
 /// disk in batches on the commit thread pool, never on the threads that serve connections,
@@ -13,6 +14,9 @@ struct IncomingBytes: Sendable {
     var file: PartialFile?
     /// Checked bytes not yet written.
     var pending = ByteBuffer()
+    /// A chunked upload whose bytes are in the database (`PostgresUploads`), not in a file:
+    /// the store copies them from there when it is complete.
+    var upload: UploadID?
 
     var batchIsFull: Bool { pending.readableBytes >= Self.batchBytes }
 

@@ -42,17 +42,20 @@ actor UploadTable {
         slots.count < capacity || displaceable(now: now) != nil
     }
 
-    /// Adds a new upload under a fresh id; nil when every slot is taken and none may be
-    /// displaced. `displaced` is the upload that made room, for the caller to delete.
-    func insert(_ upload: ChunkedUpload, now: ContinuousClock.Instant = .now) -> (id: UploadID, displaced: ChunkedUpload?)? {
-        var displaced: ChunkedUpload?
+    /// Adds a new upload under a fresh id (or under `chosen`, an upload another node
+    /// created); nil when every slot is taken and none may be displaced, or `chosen` is here
+    /// already. `displaced` is the upload that made room, for the caller to delete.
+    func insert(_ upload: ChunkedUpload, as chosen: UploadID? = nil,
+                now: ContinuousClock.Instant = .now) -> (id: UploadID, displaced: (id: UploadID, upload: ChunkedUpload)?)? {
+        if let chosen, slots[chosen] != nil { return nil }
+        var displaced: (id: UploadID, upload: ChunkedUpload)?
         if slots.count >= capacity {
             guard let victim = displaceable(now: now), case .idle(let old, _) = slots[victim] else { return nil }
             finish(victim)
-            displaced = old
+            displaced = (victim, old)
         }
-        var id = UploadID.random()
-        while slots[id] != nil { id = UploadID.random() }
+        var id = chosen ?? UploadID.random()
+        while chosen == nil, slots[id] != nil { id = UploadID.random() }
         slots[id] = .idle(upload, since: now)
         paces[id] = UploadPace(minimumPerMinute: minimumBytesPerMinute, created: now)
         return (id, displaced)
@@ -104,14 +107,14 @@ actor UploadTable {
     /// Removes every idle upload that is past the idle timeout or behind its pace and
     /// returns them, for the caller to delete. A busy one is never taken: its connection's
     /// idle timeout bounds it.
-    func expire(now: ContinuousClock.Instant = .now) -> [ChunkedUpload] {
-        var gone: [ChunkedUpload] = []
+    func expire(now: ContinuousClock.Instant = .now) -> [(id: UploadID, upload: ChunkedUpload)] {
+        var gone: [(id: UploadID, upload: ChunkedUpload)] = []
         for (id, slot) in slots {
             guard case .idle(let upload, let since) = slot else { continue }
             let keepsPace = paces[id]?.isKept(offset: upload.offset, now: now) ?? false
             if now - since > idleTimeout || !keepsPace {
                 finish(id)
-                gone.append(upload)
+                gone.append((id, upload))
             }
         }
         return gone

@@ -19,8 +19,7 @@ extension Relay {
     /// every request to it gets the same 401 as a bad signature.
     func addRelayRoutes(to router: Router<RelayRequestContext>, intake: EnvelopeIntake) throws {
         let edges = try AllowedEdge.load(paths: config.edges.map(config.path))
-        let authenticator = try RequestAuthenticator(credentials: edges, windowSeconds: config.signatureWindowSeconds,
-                                                     nonceFile: config.path("edge-nonces"))
+        let authenticator = try nonceAuthenticator(credentials: edges, file: "edge-nonces")
         RelayForwardController(bundle: bundle, intake: intake, metrics: metrics)
             .addRoutes(to: router.group("v1").add(middleware: SignatureAuthentication(authenticator: authenticator, metrics: metrics)))
     }

@@ -42,6 +42,26 @@ enum PostgresSchema {
             """,
             "CREATE TABLE acknowledged (id text PRIMARY KEY, expiry_day integer NOT NULL)",
         ],
+        // What may be used once, shared by every node (`PostgresUsedOnce`): the key and a
+        // day, never the challenge's expiry minute or a signature's time.
+        [
+            "CREATE TABLE spent_challenges (key bytea PRIMARY KEY, expiry_day integer NOT NULL)",
+            "CREATE TABLE used_nonces (key bytea PRIMARY KEY, expiry_day integer NOT NULL)",
+        ],
+        // Chunked uploads in progress (`PostgresUploads`): a hash of the id, the day an upload
+        // last gained bytes, never a time; its bytes in the chunks its envelope will have.
+        [
+            "CREATE TABLE uploads (key text PRIMARY KEY, size bigint NOT NULL, expiry_day integer NOT NULL)",
+            """
+            CREATE TABLE upload_chunks (
+                upload text NOT NULL REFERENCES uploads ON DELETE CASCADE,
+                seq integer NOT NULL,
+                data bytea NOT NULL,
+                PRIMARY KEY (upload, seq)
+            )
+            """,
+            "ALTER TABLE upload_chunks ALTER COLUMN data SET STORAGE EXTERNAL",
+        ],
     ]
 
     /// Any constant both nodes agree on: the advisory lock that serialises migrations.

@@ -25,6 +25,8 @@ final class PostgresSpool: EnvelopeStore, Service {
     static let chunkSize = 1 << 20
     /// How long an operation waits for a connection before answering 503.
     static let leaseDeadline: Duration = .seconds(5)
+    /// How often a leased connection is checked for having closed under its work.
+    static let closedCheckInterval: Duration = .milliseconds(500)
 
     let client: PostgresClient
     let quotas: Spool.Quotas
@@ -33,7 +35,7 @@ final class PostgresSpool: EnvelopeStore, Service {
     let expiryJitterDays: Int
     private let ledger: ReservationLedger
     private let schemaReady = NIOLockedValueBox(false)
-    private let logger: Logger
+    let logger: Logger
 
     init(location: StorageLocation.PostgresLocation, password: String, quotas: Spool.Quotas, incomingDirectory: String,
          expiryDays: Int, expiryJitterDays: Int, logger: Logger) {
@@ -93,7 +95,9 @@ final class PostgresSpool: EnvelopeStore, Service {
             }
         } catch let error as SpoolError {
             throw error
-        } catch let error as PostgresTransactionError where error.closureError is SpoolError {
+        } catch let error as UploadRefusal {
+            throw error
+        } catch let error as PostgresTransactionError where error.closureError is SpoolError || error.closureError is UploadRefusal {
             throw error.closureError ?? SpoolError.unavailable
         } catch {
             // PSQLError's description carries no query and no values.
@@ -110,6 +114,12 @@ final class PostgresSpool: EnvelopeStore, Service {
     /// for that child, up to the pool's minute, which left uploads unanswered while the
     /// database was down. A lease that comes after the deadline finds the request abandoned
     /// and runs nothing, so a sender who got 503 never has a commit behind it.
+    ///
+    /// Once leased, `work` has no deadline (a large envelope's copy may take long), but it is
+    /// watched: postgres-nio 1.33 was seen to leave a query unanswered for good when the
+    /// server was stopped just as it was sent, with the connection already closed (the cause
+    /// of `databaseStopsUnderUploads`' unanswered uploads, docs/ARCHITECTURE.md "Storage").
+    /// A connection found closed under `work` answers 503 at once, as a failed query would.
     private func withLeaseDeadline<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let lease = NIOLockedValueBox(LeaseState.waiting)
         let answer = NIOLockedValueBox<CheckedContinuation<T, any Error>?>(nil)
@@ -127,12 +137,18 @@ final class PostgresSpool: EnvelopeStore, Service {
             }
             Task { [client] in
                 do {
-                    let value = try await client.withConnection { connection in
+                    try await client.withConnection { connection in
                         guard lease.withLockedValue({ $0.takeIfWaiting() }) else { throw SpoolError.unavailable }
                         deadline.cancel()
-                        return try await work(connection)
+                        let watch = Task {
+                            while !Task.isCancelled, !connection.isClosed { try? await Task.sleep(for: Self.closedCheckInterval) }
+                            if !Task.isCancelled { finish(.failure(SpoolError.unavailable)) }
+                        }
+                        defer { watch.cancel() }
+                        // Answered here, before the watch could see a connection that closes
+                        // just after the work succeeded.
+                        finish(.success(try await work(connection)))
                     }
-                    finish(.success(value))
                 } catch {
                     deadline.cancel()
                     finish(.failure(error))
@@ -194,12 +210,14 @@ final class PostgresSpool: EnvelopeStore, Service {
     func accept(_ bytes: IncomingBytes, _ upload: CompletedUpload, reservation: Spool.Reservation,
                 through intake: EnvelopeIntake) async throws -> SignedReceipt? {
         // The whole upload in its local partial file first (a small one is still in memory),
-        // then copied into the database from there, one chunk at a time.
+        // then copied into the database from there, one chunk at a time; a chunked upload's
+        // bytes are in the database already and are copied there.
         // The partial file goes whatever happens (the caller's copy of `bytes` may not know it).
         var bytes = bytes
         do {
             try await intake.write(&bytes)
-            let outcome = try await store(bytes.file?.path, upload, through: intake)
+            let source: ChunkSource? = if let id = bytes.upload { .upload(id) } else { bytes.file.map { .file($0.path) } }
+            let outcome = try await store(source, upload, through: intake)
             await intake.discard(bytes)
             await ledger.release(reservation)
             return outcome
@@ -209,9 +227,19 @@ final class PostgresSpool: EnvelopeStore, Service {
         }
     }
 
-    /// `accept`'s transaction: the rows and the chunks of the file at `source`, unless the
-    /// same bytes are here already (or were delivered and acknowledged).
-    private func store(_ source: String?, _ upload: CompletedUpload, through intake: EnvelopeIntake) async throws -> SignedReceipt? {
+    /// Where `accept` copies an envelope's bytes from.
+    private enum ChunkSource: Sendable {
+        /// A local partial file.
+        case file(String)
+        /// A chunked upload's rows (`PostgresUploads`), which go in the same transaction.
+        case upload(UploadID)
+    }
+
+    /// `accept`'s transaction: the rows and the chunks from `source`, unless the same bytes
+    /// are here already (or were delivered and acknowledged). A chunked upload's rows are
+    /// deleted in it whatever the outcome; if they are gone, or hold other than `upload.size`
+    /// bytes, another node completed or changed it and this throws `UploadRefusal.notFound`.
+    private func store(_ source: ChunkSource?, _ upload: CompletedUpload, through intake: EnvelopeIntake) async throws -> SignedReceipt? {
         guard let source else { throw IntakeError.malformed("envelope is truncated inside its header") }
         let (id, delivery, threadPool, receipts) = (upload.id, upload.delivery, intake.threadPool, intake.receipts)
         let expiryDay = Self.today() + expiryDays + Int.random(in: 0...expiryJitterDays)
@@ -222,30 +250,30 @@ final class PostgresSpool: EnvelopeStore, Service {
         let outcome: Outcome = try await database { [logger, keptReceipt] connection in
             try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(id.description), 0))", logger: logger)
-                switch delivery {
-                case .report:
-                    let rows = try await connection.query(
-                        "SELECT receipt FROM envelopes WHERE id = \(id.description) AND mailbox IS NULL", logger: logger)
-                    for try await receipt in rows.decode(ByteBuffer?.self) { return .already(receipt: receipt) }
-                    let acknowledged = try await connection.query(
-                        "SELECT 1 FROM acknowledged WHERE id = \(id.description)", logger: logger)
-                    for try await _ in acknowledged.decode(Int.self) { return .already(receipt: nil) }
-                case .reply(let mailbox):
-                    let rows = try await connection.query(
-                        "SELECT 1 FROM envelopes WHERE mailbox = \(mailbox.description) AND id = \(id.description)", logger: logger)
-                    for try await _ in rows.decode(Int.self) { return .already(receipt: nil) }
+                if case .upload(let uploadID) = source {
+                    let held = try await connection.query(
+                        "SELECT 1 FROM uploads WHERE key = \(PostgresUploads.key(uploadID)) AND size = \(upload.size) FOR UPDATE", logger: logger)
+                    var found = false
+                    for try await _ in held.decode(Int.self) { found = true }
+                    guard found else { throw UploadRefusal.notFound }
                 }
-                let mailbox: String? = if case .reply(let m) = delivery { m.description } else { nil }
-                try await connection.query("""
-                    INSERT INTO envelopes (blob, id, mailbox, size, expiry_day, receipt)
-                    VALUES (\(blob), \(id.description), \(mailbox), \(upload.size), \(expiryDay), \(keptReceipt))
-                    """, logger: logger)
-                for kid in upload.recipients where mailbox == nil {
-                    try await connection.query("INSERT INTO recipients (blob, kid) VALUES (\(blob), \(kid.base64URL))", logger: logger)
+                let outcome = try await Self.insertRows(blob: blob, upload, receipt: keptReceipt, expiryDay: expiryDay,
+                                                        connection: connection, logger: logger)
+                switch source {
+                case .file(let path):
+                    guard case .stored = outcome else { break }
+                    try await Self.insertChunks(of: blob, from: path, size: upload.size, connection: connection,
+                                                threadPool: threadPool, logger: logger)
+                case .upload(let uploadID):
+                    if case .stored = outcome {
+                        try await connection.query("""
+                            INSERT INTO chunks (blob, seq, data)
+                            SELECT \(blob), seq, data FROM upload_chunks WHERE upload = \(PostgresUploads.key(uploadID))
+                            """, logger: logger)
+                    }
+                    try await connection.query("DELETE FROM uploads WHERE key = \(PostgresUploads.key(uploadID))", logger: logger)
                 }
-                try await Self.insertChunks(of: blob, from: source, size: upload.size, connection: connection,
-                                            threadPool: threadPool, logger: logger)
-                return .stored
+                return outcome
             }
         }
         switch outcome {
@@ -255,6 +283,35 @@ final class PostgresSpool: EnvelopeStore, Service {
             if let kept, let receipt = SignedReceipt.decode(kept.readableBytesView), receipt.receipt == id { return receipt }
             return signed
         }
+    }
+
+    /// The envelope's rows, unless the same bytes are here already (or were delivered and
+    /// acknowledged); the caller adds its chunks after `.stored`.
+    private static func insertRows(blob: String, _ upload: CompletedUpload, receipt keptReceipt: ByteBuffer?, expiryDay: Int,
+                                   connection: PostgresConnection, logger: Logger) async throws -> Outcome {
+        let (id, delivery) = (upload.id, upload.delivery)
+        switch delivery {
+        case .report:
+            let rows = try await connection.query(
+                "SELECT receipt FROM envelopes WHERE id = \(id.description) AND mailbox IS NULL", logger: logger)
+            for try await receipt in rows.decode(ByteBuffer?.self) { return .already(receipt: receipt) }
+            let acknowledged = try await connection.query(
+                "SELECT 1 FROM acknowledged WHERE id = \(id.description)", logger: logger)
+            for try await _ in acknowledged.decode(Int.self) { return .already(receipt: nil) }
+        case .reply(let mailbox):
+            let rows = try await connection.query(
+                "SELECT 1 FROM envelopes WHERE mailbox = \(mailbox.description) AND id = \(id.description)", logger: logger)
+            for try await _ in rows.decode(Int.self) { return .already(receipt: nil) }
+        }
+        let mailbox: String? = if case .reply(let m) = delivery { m.description } else { nil }
+        try await connection.query("""
+            INSERT INTO envelopes (blob, id, mailbox, size, expiry_day, receipt)
+            VALUES (\(blob), \(id.description), \(mailbox), \(upload.size), \(expiryDay), \(keptReceipt))
+            """, logger: logger)
+        for kid in upload.recipients where mailbox == nil {
+            try await connection.query("INSERT INTO recipients (blob, kid) VALUES (\(blob), \(kid.base64URL))", logger: logger)
+        }
+        return .stored
     }
 
     /// Copies `size` bytes of the file at `source` into `chunks` under `blob`, one MiB at a
@@ -421,6 +478,14 @@ final class PostgresSpool: EnvelopeStore, Service {
         let today = Self.today()
         return try await database { [logger] connection in
             try await connection.query("DELETE FROM acknowledged WHERE expiry_day < \(today)", logger: logger)
+            // A day late: a node whose clock is behind may still take a challenge or nonce
+            // of yesterday's, and must find it.
+            for table in PostgresUsedOnce.Table.allCases {
+                try await connection.query("DELETE FROM \(unescaped: table.rawValue) WHERE expiry_day < \(today - 1)", logger: logger)
+            }
+            // Uploads whose nodes all forgot them (each node deletes the ones it ends itself):
+            // none gained a byte yesterday or today.
+            try await connection.query("DELETE FROM uploads WHERE expiry_day < \(today - 1)", logger: logger)
             var removed = 0
             let rows = try await connection.query("DELETE FROM envelopes WHERE expiry_day <= \(today) RETURNING 1", logger: logger)
             for try await _ in rows.decode(Int.self) { removed += 1 }

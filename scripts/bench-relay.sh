@@ -33,7 +33,10 @@
 # temporary directory under BENCH_DIR (default $TMPDIR or /tmp), which is also the disk whose
 # fsync rate is measured and where the database lives. As root, PostgreSQL runs as the
 # `postgres` user (it refuses root).
-# Environment: BENCH_SECONDS (10), BENCH_WARMUP (2), BENCH_CLIENTS (16), BENCH_BIG_MIB (1024);
+# Then BENCH_BIG_PARALLEL 50 MiB envelopes at once (the large reports of Deploy/postgresql.md
+# "Capacity"), into one node and spread over two.
+# Environment: BENCH_SECONDS (10), BENCH_WARMUP (2), BENCH_CLIENTS (16), BENCH_BIG_MIB (1024),
+# BENCH_BIG_PARALLEL (4);
 # BENCH_PERF_DIR: record the relay's run with `perf record -g` (Debian linux-perf) and write
 # its top entries (`perf report`) there as relay-perf.txt.
 set -euo pipefail
@@ -50,6 +53,8 @@ SECONDS_RUN=${BENCH_SECONDS:-10}
 WARMUP=${BENCH_WARMUP:-2}
 CLIENTS=${BENCH_CLIENTS:-16}
 BIG_MIB=${BENCH_BIG_MIB:-1024}
+BIG_PARALLEL=${BENCH_BIG_PARALLEL:-4}
+MID_MIB=50
 THREADS=$(nproc)
 [ "$THREADS" -le "$CLIENTS" ] || THREADS=$CLIENTS
 
@@ -70,8 +75,9 @@ W=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/bench-relay.XXXXXX")
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 RELAY_PID="" NGINX_PID="" NODE_A_PID="" NODE_B_PID="" PG_DATA=""
 # The big envelope exists four times at once at most (the file sent, the node's partial file,
-# the database's copy and its WAL) plus slack for the small reports and the WAL they write.
-need_kib=$(( (4 * BIG_MIB + 3072) * 1024 ))
+# the database's copy and its WAL), each 50 MiB one three times (the copy sent, the partial
+# file, the database's), plus slack for the small reports and the WAL they write.
+need_kib=$(( (4 * BIG_MIB + 2 * 3 * BIG_PARALLEL * MID_MIB + 3072) * 1024 ))
 if [ "$(df -Pk "$W" | awk 'NR == 2 {print $4}')" -lt "$need_kib" ]; then
     rmdir "$W"
     echo "bench-relay: need $((need_kib / 1024)) MiB free under $(dirname "$W") (set BENCH_DIR or BENCH_BIG_MIB)" >&2
@@ -190,6 +196,12 @@ head -c $((BIG_MIB << 20)) /dev/zero >"$W/big.bin"
     --allow-unscrubbed "$W/big.bin" --codename-file "$W/codename.txt" --out big.seal >/dev/null 2>&1
 rm -f "$W/big.bin"
 BIG_SIZE=$(stat -c %s big.seal)
+log "making a ${MID_MIB} MiB envelope (seal encrypt)"
+head -c $((MID_MIB << 20)) /dev/zero >"$W/mid.bin"
+"$SEAL" encrypt --bundle bundle.json --org-fingerprint "$FP" --message "mid" --attach "$W/mid.bin" \
+    --allow-unscrubbed "$W/mid.bin" --codename-file "$W/codename.txt" --out mid.seal >/dev/null 2>&1
+rm -f "$W/mid.bin"
+MID_SIZE=$(stat -c %s mid.seal)
 
 # --- the relay -------------------------------------------------------------------------------
 # init_relay DIR PORT ADMIN_PORT [init options...]: a relay state directory with high quotas:
@@ -213,10 +225,13 @@ RELAY_PID=$!
 wait_https "$RELAY_PORT" "$CA"
 
 post_once() { # FILE PORT -> HTTP status; streams the file (curl -T), never holds it in memory
-    python3 "$HERE/bench-relay/mint_tokens.py" "$POW_KEY" 1 "$W/token.txt"
-    curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -X POST -T "$1" \
-        -H 'Content-Type: application/octet-stream' -H "Seal-PoW: $(cat "$W/token.txt")" \
-        "https://127.0.0.1:$2/v1/reports"
+    local token="$W/token.$BASHPID" status  # several may run at once
+    python3 "$HERE/bench-relay/mint_tokens.py" "$POW_KEY" 1 "$token"
+    status=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -X POST -T "$1" \
+        -H 'Content-Type: application/octet-stream' -H "Seal-PoW: $(<"$token")" \
+        "https://127.0.0.1:$2/v1/reports")
+    rm -f "$token"
+    echo "$status"
 }
 # check_accepts PORT LOG: one valid envelope must get 202.
 check_accepts() {
@@ -454,10 +469,45 @@ pg_load() {
     LOAD_WAL=$(awk -v w=$((w1 - w0)) -v n="$n" 'BEGIN {printf "%.0f", (n > 0 ? w / n : 0)}')
     LOAD_CKPT=$((k1 - k0))
 }
+# pg_parallel PORT[,PORT...] PID...: BIG_PARALLEL copies of mid.seal, each its own id (the
+# last 16 payload bytes differ, as in post.lua), posted at once, spread over the ports; PID...
+# are the nodes. Sets PAR_LINE.
+PAR_ROUND=0
+pg_parallel() {
+    local ports i port pids=() ok=0 w0 w1 c0 c1 d0 d1 t0 t1
+    IFS=, read -r -a ports <<<"$1"
+    shift
+    PAR_ROUND=$((PAR_ROUND + 1))
+    for i in $(seq 1 "$BIG_PARALLEL"); do
+        cp mid.seal "mid-$i.seal"
+        printf '%016d' $((PAR_ROUND * 1000 + i)) | dd of="mid-$i.seal" bs=1 seek=$((MID_SIZE - 16)) conv=notrunc status=none
+    done
+    w0=$(wal_bytes)
+    c0=$(cpu_ticks "$@") d0=$(pg_ticks) t0=$(date +%s.%N)
+    for i in $(seq 1 "$BIG_PARALLEL"); do
+        port=${ports[$(( (i - 1) % ${#ports[@]} ))]}
+        post_once "mid-$i.seal" "$port" >"mid-$i.status" &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    t1=$(date +%s.%N) c1=$(cpu_ticks "$@") d1=$(pg_ticks)
+    w1=$(wal_bytes)
+    for i in $(seq 1 "$BIG_PARALLEL"); do
+        [ "$(<"mid-$i.status")" != 202 ] || ok=$((ok + 1))
+        rm -f "mid-$i.seal" "mid-$i.status"
+    done
+    PAR_LINE=$(awk -v ok="$ok" -v n="$BIG_PARALLEL" -v a="$t0" -v b="$t1" -v size="$MID_SIZE" -v wal=$((w1 - w0)) \
+        -v r=$((c1 - c0)) -v d=$((d1 - d0)) -v hz="$TICK" 'BEGIN {mib = n * size / 1048576;
+        printf "%d of %d got 202 in %.2fs = %.1f MiB/s together; WAL %.2f x the bytes; CPU per MiB: relay %.1f ms, PostgreSQL %.1f ms",
+            ok, n, b - a, mib / (b - a), wal / (n * size), 1000 * r / hz / mib, 1000 * d / hz / mib}')
+}
 log "postgresql, one node: ${WARMUP}s warm-up, then ${SECONDS_RUN}s of load"
 pg_load "$RELAY_PORT" "$NODE_A_PID"
 PG1_RESULT=$LOAD_RESULT PG1_RELAY=$LOAD_RELAY PG1_DB=$LOAD_DB PG1_RELAY_US=$LOAD_RELAY_US PG1_DB_US=$LOAD_DB_US
 PG1_WAL=$LOAD_WAL PG1_CKPT=$LOAD_CKPT
+log "postgresql, one node: $BIG_PARALLEL ${MID_MIB} MiB envelopes at once"
+pg_parallel "$RELAY_PORT" "$NODE_A_PID"
+PAR1_LINE=$PAR_LINE
 
 "$RELAYD" run --config "$W/node-b/relay.conf" 2>"$W/node-b.log" &
 NODE_B_PID=$!
@@ -468,6 +518,9 @@ log "postgresql, two nodes: ${WARMUP}s warm-up, then ${SECONDS_RUN}s of load, $(
 pg_load "$RELAY_PORT,$NODE_B_PORT" "$NODE_A_PID" "$NODE_B_PID"
 PG2_RESULT=$LOAD_RESULT PG2_RELAY=$LOAD_RELAY PG2_DB=$LOAD_DB PG2_RELAY_US=$LOAD_RELAY_US PG2_DB_US=$LOAD_DB_US
 PG2_WAL=$LOAD_WAL PG2_CKPT=$LOAD_CKPT
+log "postgresql, two nodes: $BIG_PARALLEL ${MID_MIB} MiB envelopes at once"
+pg_parallel "$RELAY_PORT,$NODE_B_PORT" "$NODE_A_PID" "$NODE_B_PID"
+PAR2_LINE=$PAR_LINE
 kill -TERM "$NODE_B_PID"
 wait "$NODE_B_PID" 2>/dev/null || true
 NODE_B_PID=""
@@ -483,7 +536,8 @@ c1=$(cpu_ticks "$NODE_A_PID") d1=$(pg_ticks)
 w1=$(wal_bytes) k1=$(checkpoints)
 PG_BIG_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
 PG_BIG_WAL=$((w1 - w0)) PG_BIG_CKPT=$((k1 - k0))
-PG_BIG_CPU=$(awk -v r=$((c1 - c0)) -v d=$((d1 - d0)) -v hz="$TICK" 'BEGIN {printf "relay %.1f CPU-s, PostgreSQL %.1f CPU-s", r / hz, d / hz}')
+PG_BIG_CPU=$(awk -v r=$((c1 - c0)) -v d=$((d1 - d0)) -v hz="$TICK" -v mib=$((BIG_SIZE >> 20)) \
+    'BEGIN {printf "CPU per MiB: relay %.1f ms, PostgreSQL %.1f ms", 1000 * r / hz / mib, 1000 * d / hz / mib}')
 PG_DB_MIB=$(pg_sql "SELECT pg_database_size('bench') / 1048576")
 kill -TERM "$NODE_A_PID"
 wait "$NODE_A_PID" 2>/dev/null || true
@@ -558,6 +612,8 @@ relay RSS after the load:   $(mib "$AFTER_RSS") MiB
 big envelope, ${BIG_MIB} MiB ($BIG_SIZE bytes), one POST each (curl over TLS, stream to the node's partial file, then stored):
   file spool:               $BIG_STATUS in ${BIG_SECS}s = $(mibs "$BIG_SIZE" "$BIG_SECS") MiB/s
   PostgreSQL (1 MiB bytea): $PG_BIG_STATUS in ${PG_BIG_SECS}s = $(mibs "$BIG_SIZE" "$PG_BIG_SECS") MiB/s; WAL $(mib $((PG_BIG_WAL / 1024))) MiB ($(ratio "$PG_BIG_WAL" "$BIG_SIZE") x the envelope), $PG_BIG_CKPT checkpoints; $PG_BIG_CPU
+  PostgreSQL, $BIG_PARALLEL x ${MID_MIB} MiB ($MID_SIZE bytes each) at once, to one node: $PAR1_LINE
+                                        spread over two nodes: $PAR2_LINE
   database size at the end: $PG_DB_MIB MiB
 
 summary (CPU per report: the server's processes; for PostgreSQL, relay nodes + the whole cluster)

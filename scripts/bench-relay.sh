@@ -121,21 +121,22 @@ wait_https() {
 RUN=0
 POW_KEY=""
 run_wrk() {
-    local ports port i=0 conns threads pids=() files=()
+    local ports n k conns threads pids=() files=() i
     IFS=, read -r -a ports <<<"$1"
-    for port in "${ports[@]}"; do
+    n=${#ports[@]}
+    # All the tokens first, so that the wrk runs start together.
+    for ((k = 1; k <= n; k++)); do
+        [ -z "$POW_KEY" ] || python3 "$HERE/bench-relay/mint_tokens.py" "$POW_KEY" $((6000 * $2 + 20000)) "$W/tokens-$((RUN + k)).txt"
+    done
+    for ((k = 0; k < n; k++)); do
         RUN=$((RUN + 1))
-        if [ -n "$POW_KEY" ]; then
-            python3 "$HERE/bench-relay/mint_tokens.py" "$POW_KEY" $((6000 * $2 + 20000)) "$W/tokens-$RUN.txt"
-        fi
-        conns=$(( CLIENTS / ${#ports[@]} + (i < CLIENTS % ${#ports[@]} ? 1 : 0) ))
+        conns=$(( CLIENTS / n + (k < CLIENTS % n ? 1 : 0) ))
         threads=$(( THREADS < conns ? THREADS : conns ))
         BENCH_BODY="$W/report.seal" BENCH_TOKENS="$W/tokens-$RUN.txt" BENCH_THREADS="$threads" BENCH_RUN="$RUN" \
             BENCH_QUANTILES="$W/wrk-$RUN.q" \
             wrk -t "$threads" -c "$conns" -d "${2}s" --timeout 10s \
-            -s "$HERE/bench-relay/post.lua" "https://127.0.0.1:$port/v1/reports" >"$W/wrk-$RUN.out" &
+            -s "$HERE/bench-relay/post.lua" "https://127.0.0.1:${ports[k]}/v1/reports" >"$W/wrk-$RUN.out" &
         pids+=($!) files+=("$W/wrk-$RUN")
-        i=$((i + 1))
     done
     wait "${pids[@]}"
     for i in "${files[@]}"; do grep '^RESULT' "$i.out" >"$i" || { cat "$i.out" >&2; return 1; }; done
@@ -542,7 +543,22 @@ PG_DB_MIB=$(pg_sql "SELECT pg_database_size('bench') / 1048576")
 kill -TERM "$NODE_A_PID"
 wait "$NODE_A_PID" 2>/dev/null || true
 NODE_A_PID=""
-rm -f big.seal
+rm -f big.seal mid.seal
+
+# What deleting costs the database: once every reviewer acknowledged an envelope the relay
+# deletes its row, and its chunks with it (ON DELETE CASCADE). Here everything at once, as
+# SQL, after a checkpoint (the first change to a page after one writes the whole page to WAL,
+# as it would in steady operation), then the VACUUM that makes the space reusable.
+log "postgresql: deleting everything the database holds, then VACUUM"
+PG_HELD=$(pg_sql "SELECT coalesce(sum(size), 0) FROM envelopes")
+pg_sql "CHECKPOINT"
+w0=$(wal_bytes)
+pg_sql "DELETE FROM envelopes"
+w1=$(wal_bytes)
+pg_sql "VACUUM chunks"
+w2=$(wal_bytes)
+PG_DELETE_LINE=$(awk -v held="$PG_HELD" -v d=$((w1 - w0)) -v v=$((w2 - w1)) \
+    'BEGIN {printf "%.0f MiB held; WAL of the DELETE %.2f x those bytes, of the VACUUM %.2f x", held / 1048576, d / held, v / held}')
 
 # --- figures -------------------------------------------------------------------------------------
 rate() { awk -v n="$(field accepted "$1")" -v us="$(field duration_us "$1")" 'BEGIN {printf "%.1f", n / (us / 1e6)}'; }
@@ -615,6 +631,7 @@ big envelope, ${BIG_MIB} MiB ($BIG_SIZE bytes), one POST each (curl over TLS, st
   PostgreSQL, $BIG_PARALLEL x ${MID_MIB} MiB ($MID_SIZE bytes each) at once, to one node: $PAR1_LINE
                                         spread over two nodes: $PAR2_LINE
   database size at the end: $PG_DB_MIB MiB
+  deleting it all (as acknowledgements do) after a checkpoint: $PG_DELETE_LINE
 
 summary (CPU per report: the server's processes; for PostgreSQL, relay nodes + the whole cluster)
 $(printf '%-28s %9s %8s %8s %8s %-24s %8s %8s' configuration reports/s "p50 ms" "p99 ms" "CPU us" "(whose)" "/nginx" "CPU/nginx")

@@ -429,6 +429,10 @@ pg_ticks() {
 }
 wal_bytes() { pg_sql "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"; }
 checkpoints() { pg_sql "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter"; }
+# page_writes: 8 KiB pages the cluster wrote to its tables so far (checkpointer, background
+# writer, backends).
+page_writes() { pg_sql "SELECT buffers_checkpoint + buffers_clean + buffers_backend FROM pg_stat_bgwriter"; }
+PAGES_START=$(page_writes)
 
 NODE_B_PORT=$(free_port)
 ADMIN_B_PORT=$(free_port)
@@ -545,20 +549,26 @@ wait "$NODE_A_PID" 2>/dev/null || true
 NODE_A_PID=""
 rm -f big.seal mid.seal
 
-# What deleting costs the database: once every reviewer acknowledged an envelope the relay
-# deletes its row, and its chunks with it (ON DELETE CASCADE). Here everything at once, as
-# SQL, after a checkpoint (the first change to a page after one writes the whole page to WAL,
-# as it would in steady operation), then the VACUUM that makes the space reusable.
+# What the bytes' whole life costs the database. Once every reviewer acknowledged an envelope
+# the relay deletes its row, and its chunks with it (ON DELETE CASCADE): here everything at
+# once, as SQL, after a checkpoint (the first change to a page after one writes the whole page
+# to WAL, as it would in steady operation), then, after another (autovacuum comes later), the
+# VACUUM that makes the space reusable; a checkpoint after each step writes its pages.
 log "postgresql: deleting everything the database holds, then VACUUM"
 PG_HELD=$(pg_sql "SELECT coalesce(sum(size), 0) FROM envelopes")
 pg_sql "CHECKPOINT"
-w0=$(wal_bytes)
+p0=$(page_writes) w0=$(wal_bytes)
 pg_sql "DELETE FROM envelopes"
-w1=$(wal_bytes)
+pg_sql "CHECKPOINT"
+p1=$(page_writes) w1=$(wal_bytes)
 pg_sql "VACUUM chunks"
-w2=$(wal_bytes)
+pg_sql "CHECKPOINT"
+p2=$(page_writes) w2=$(wal_bytes)
 PG_DELETE_LINE=$(awk -v held="$PG_HELD" -v d=$((w1 - w0)) -v v=$((w2 - w1)) \
-    'BEGIN {printf "%.0f MiB held; WAL of the DELETE %.2f x those bytes, of the VACUUM %.2f x", held / 1048576, d / held, v / held}')
+    -v pi=$((p0 - PAGES_START)) -v pd=$((p1 - p0)) -v pv=$((p2 - p1)) \
+    'BEGIN {printf "%.0f MiB held; WAL of the DELETE %.2f x those bytes, of the VACUUM %.2f x;\n", held / 1048576, d / held, v / held;
+        printf "  table pages written, x those bytes: %.2f for the inserts, %.2f for the DELETE, %.2f for the VACUUM",
+            8192 * pi / held, 8192 * pd / held, 8192 * pv / held}')
 
 # --- figures -------------------------------------------------------------------------------------
 rate() { awk -v n="$(field accepted "$1")" -v us="$(field duration_us "$1")" 'BEGIN {printf "%.1f", n / (us / 1e6)}'; }

@@ -2,7 +2,7 @@
 -- with its own bytes (the last 16 bytes of the payload carry a counter, so every request is
 -- a new envelope id that the relay must store, not a duplicate it answers from its index)
 -- and its own proof-of-work token; count 202 answers separately from everything else, print
--- one RESULT line.
+-- one RESULT line (and, with BENCH_QUANTILES, write the latency quantiles to that file).
 local path = os.getenv("BENCH_BODY")
 local f = assert(io.open(path, "rb"), "cannot open BENCH_BODY")
 local body = f:read("*a")
@@ -59,6 +59,13 @@ function done(summary, latency, requests)
         codes = codes .. t:get("other_codes")
     end
     if codes == "" then codes = "-" end
+    -- Latency quantiles (0.1% apart) for merge_results.py, which merges concurrent runs.
+    local quantiles = os.getenv("BENCH_QUANTILES")
+    if quantiles and quantiles ~= "" then
+        local q = assert(io.open(quantiles, "w"))
+        for i = 1, 1000 do q:write(string.format("%d\n", latency:percentile(i / 10))) end
+        q:close()
+    end
     local e = summary.errors
     io.write(string.format(
         "RESULT requests=%d accepted=%d other=%d other_codes=%s duration_us=%d p50_us=%d p99_us=%d max_us=%d " ..

@@ -173,15 +173,17 @@ FP=$("$SEAL" fingerprint org/org.pub | awk '/^hex:/ {print $2}')
 "$SEAL" org bundle --org-key org/org.seckey --reviewer reviewers/alice.pub \
     --relay-url "https://127.0.0.1:$RELAY_PORT" --valid-days 30 --out bundle.json >/dev/null
 
-# seal_with_attachment BYTES OUT: an envelope carrying BYTES of random data.
-seal_with_attachment() {
-    head -c "$1" /dev/urandom >"$W/blob.bin"
+# seal_bytes SOURCE BYTES OUT: an envelope carrying BYTES read from SOURCE; prints its size.
+seal_bytes() {
+    head -c "$2" "$1" >"$W/blob.bin"
     "$SEAL" encrypt --bundle bundle.json --org-fingerprint "$FP" --message "benchmark" \
         --attach "$W/blob.bin" --allow-unscrubbed "$W/blob.bin" --codename-file "$W/codename.txt" \
-        --out "$2" >/dev/null 2>&1
+        --out "$3" >/dev/null 2>&1
     rm -f "$W/blob.bin"
-    stat -c %s "$2"
+    stat -c %s "$3"
 }
+# seal_with_attachment BYTES OUT: an envelope carrying BYTES of random data.
+seal_with_attachment() { seal_bytes /dev/urandom "$1" "$2"; }
 # About 64 KiB: measure the overhead once, then aim the attachment at 64 KiB minus it
 # (Padmé rounds the padded size, so the result lands near, not on, 65536).
 probe=$(seal_with_attachment 40000 probe.seal)
@@ -192,17 +194,9 @@ fi
 rm -f probe.seal
 log "envelope: $size bytes"
 log "making a ${BIG_MIB} MiB envelope (seal encrypt)"
-head -c $((BIG_MIB << 20)) /dev/zero >"$W/big.bin"
-"$SEAL" encrypt --bundle bundle.json --org-fingerprint "$FP" --message "big" --attach "$W/big.bin" \
-    --allow-unscrubbed "$W/big.bin" --codename-file "$W/codename.txt" --out big.seal >/dev/null 2>&1
-rm -f "$W/big.bin"
-BIG_SIZE=$(stat -c %s big.seal)
+BIG_SIZE=$(seal_bytes /dev/zero $((BIG_MIB << 20)) big.seal)
 log "making a ${MID_MIB} MiB envelope (seal encrypt)"
-head -c $((MID_MIB << 20)) /dev/zero >"$W/mid.bin"
-"$SEAL" encrypt --bundle bundle.json --org-fingerprint "$FP" --message "mid" --attach "$W/mid.bin" \
-    --allow-unscrubbed "$W/mid.bin" --codename-file "$W/codename.txt" --out mid.seal >/dev/null 2>&1
-rm -f "$W/mid.bin"
-MID_SIZE=$(stat -c %s mid.seal)
+MID_SIZE=$(seal_bytes /dev/zero $((MID_MIB << 20)) mid.seal)
 
 # --- the relay -------------------------------------------------------------------------------
 # init_relay DIR PORT ADMIN_PORT [init options...]: a relay state directory with high quotas:

@@ -4,8 +4,6 @@ import Foundation
 /// Opens an envelope (docs/FORMAT.md §3-4): finds the caller's stanza, unwraps the file key, checks
 /// the header MAC, then streams authenticated plaintext into a sink 64 KiB at a time.
 public enum EnvelopeReader {
-    /// - Parameter hash: gets every byte of the envelope as it is read, so its id comes
-    ///   from the very bytes that were opened, without reading the file again.
     public static func open(
         _ file: InputFile, with key: some EnvelopeDecryptionKey, into sink: inout some PlaintextSink,
         progress: ((Int) -> Void)? = nil
@@ -13,6 +11,8 @@ public enum EnvelopeReader {
         try open(file, with: key, into: &sink, hashingInto: nil, progress: progress)
     }
 
+    /// - Parameter hash: gets every byte of the envelope as it is read, so its id comes
+    ///   from the very bytes that were opened, without reading the file again.
     static func open(
         _ file: InputFile, with key: some EnvelopeDecryptionKey, into sink: inout some PlaintextSink,
         hashingInto hash: BackgroundSHA256?, progress: ((Int) -> Void)?
@@ -42,7 +42,7 @@ public enum EnvelopeReader {
     /// truncation, reordering and trailing data apart by which flag would have opened it.
     static func openPayload(
         _ file: InputFile, key: SymmetricKey, into sink: inout some PlaintextSink,
-        hashingInto hash: BackgroundSHA256? = nil, progress: ((Int) -> Void)?
+        hashingInto hash: BackgroundSHA256?, progress: ((Int) -> Void)?
     ) throws {
         let stream = PayloadSealer(key: key)
         var chunks = WireChunks(file: file, hash: hash)

@@ -36,6 +36,7 @@ $(PY):
 
 test: test-deps build $(PY)
 	$(SWIFT) test --skip-build
+	SEAL_TEST_STORAGE=postgresql $(SWIFT) test --skip-build --filter SealRelayTests --skip 'SealRelayTests\.Storage'
 	bash scripts/check-daemon-links.sh $(BIN)/sealrelayd $(BIN)/seal
 	SEAL_BIN=$(CURDIR)/$(BIN)/seal SEALRELAYD_BIN=$(CURDIR)/$(BIN)/sealrelayd \
 		FIREFOX_140=/opt/firefox-esr-140/usr/lib/firefox-esr/firefox-esr $(PY) -m pytest -q Tests/interop Tests/scrub Tests/web Tests/deploy

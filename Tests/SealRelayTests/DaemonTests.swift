@@ -118,7 +118,7 @@ struct DaemonTests {
         let response = try await upload.value
         #expect(response.status == .accepted)
         #expect(try await daemon.exitStatus() == 0)
-        #expect(relay.spoolFiles() == ["\(Self.contentID(envelope)).receipt", "\(Self.contentID(envelope)).seal"])
+        #expect(try relay.kept() == ["\(Self.contentID(envelope)).receipt", "\(Self.contentID(envelope)).seal"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(relay.stateDirectory)/spool/incoming").isEmpty)
     }
 
@@ -139,6 +139,7 @@ struct DaemonTests {
     }
 
     @Test("a spool on a full disk answers 507, keeps what it has, and recovers when space is freed",
+          .fileSpoolOnly("with the database the envelopes fill its disk, not the relay's"),
           .enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
     func diskFull() async throws {
         let relay = try await TestRelay()
@@ -173,6 +174,7 @@ struct DaemonTests {
     }
 
     @Test("a chunked upload on a full disk answers 507 like a single request, leaves no partial file, and frees the space",
+          .fileSpoolOnly("with the database a chunked upload's bytes are in its tables, not on the relay's disk"),
           .enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
     func diskFullChunked() async throws {
         let relay = try await TestRelay()

@@ -5,7 +5,7 @@ import Testing
 
 /// Commits that finish together share one directory fsync (docs/ARCHITECTURE.md, "Group
 /// commit"), and each still returns only after an fsync that began after its rename.
-@Suite("Group commit")
+@Suite("Group commit", .fileSpoolOnly("the file spool's directory fsyncs; the database commits on its own"))
 final class GroupCommitTests {
     let pool: NIOThreadPool = {
         let pool = NIOThreadPool(numberOfThreads: 12)

@@ -58,7 +58,7 @@ struct MailboxTests {
         let unknown = Self.source()
         // Make the used mailbox exist on disk, then empty it by expiry.
         #expect(try await post(relay, Self.reply(to: used, relay: relay), to: used.mailboxID).status == .accepted)
-        #expect(await relay.relay.spool.expire(now: Date().addingTimeInterval(60 * 86400)) == 1)
+        #expect(try await relay.relay.store.expire(now: Date().addingTimeInterval(60 * 86400)) == 1)
         let a = try await listing(relay, used)
         let b = try await listing(relay, unknown)
         #expect(a.status == .ok && b.status == .ok)

@@ -2,6 +2,7 @@ import Foundation
 import NIOHTTP1
 import SealAPI
 import SealCore
+import SealTestSupport
 import Testing
 @testable import SealRelay
 
@@ -12,10 +13,13 @@ import Testing
 struct MetadataPolicyTests {
     static let markers = ["127.0.0.2", "MarkerAgent-7f3e", "https://referer-marker.example/", "xx-MARKERLANG", "marker-header-value-91c4"]
 
-    /// Every log line, the metrics text, and the name and content of every file in the
-    /// relay's state directory: where a trace of a client could be kept.
-    static func everythingKept(by relay: TestRelay, metrics: [UInt8]) -> [String] {
-        everythingKept(in: relay.stateDirectory, logs: relay.logs.all, metrics: metrics)
+    /// Every log line, the metrics text, the name and content of every file in the relay's
+    /// state directory and, on PostgreSQL, a pg_dump of its database: where a trace of a
+    /// client could be kept. `logs` are the in-process relay's unless given (a daemon's).
+    static func everythingKept(by relay: TestRelay, logs: String? = nil, metrics: [UInt8] = []) throws -> [String] {
+        var haystacks = everythingKept(in: relay.stateDirectory, logs: logs ?? relay.logs.all, metrics: metrics)
+        if let (server, name) = relay.database { haystacks.append(try server.dump(name)) }
+        return haystacks
     }
 
     /// The same for a relay running as a process: its state directory and its log.
@@ -80,7 +84,7 @@ struct MetadataPolicyTests {
         #expect(metrics.contains("sealrelay_reports_accepted_total 1"))
         await relay.stop()
 
-        let haystacks = Self.everythingKept(by: relay, metrics: Array(metrics.utf8))
+        let haystacks = try Self.everythingKept(by: relay, metrics: Array(metrics.utf8))
         for marker in Self.markers {
             for (i, text) in haystacks.enumerated() {
                 #expect(!text.contains(marker), "\(marker) found in haystack \(i)")
@@ -109,7 +113,7 @@ struct MetadataPolicyTests {
         #expect(metrics.contains("sealrelay_reports_accepted_total 1"))
         await relay.stop()
 
-        let haystacks = Self.everythingKept(by: relay, metrics: Array(metrics.utf8))
+        let haystacks = try Self.everythingKept(by: relay, metrics: Array(metrics.utf8))
         for marker in Self.markers + [String(id)] {
             for (i, text) in haystacks.enumerated() {
                 #expect(!text.contains(marker), "\(marker) found in haystack \(i)")

@@ -60,7 +60,7 @@ struct ProofOfWorkRelayTests {
                                             headers: [(RelayHeader.proofOfWork, token)])
         #expect(again.status == .forbidden)
         #expect(try Self.refusal(again).code == .powRequired)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(relay.stateDirectory)/spool/envelopes").filter { $0.hasSuffix(".seal") }.count == 1)
+        #expect(try relay.kept().filter { $0.hasSuffix(".seal") }.count == 1)
         await relay.stop()
     }
 

@@ -154,7 +154,8 @@ final class RelayNetwork: @unchecked Sendable {
 
     var edgeSpool: [String] { spoolFiles(edgeDirectory) }
     func edgeSpool(_ index: Int) -> [String] { spoolFiles(edgeDirectories[index]) }
-    var homeSpool: [String] { spoolFiles(home.stateDirectory) }
+    /// The home's envelopes, on whichever backend the home runs.
+    func homeSpool() throws -> [String] { try home.kept().filter { $0.hasSuffix(".seal") } }
 
     /// The edge's relay key, to sign forwards by hand.
     func edgeKey() throws -> SigningKey { try RelayKey.load(stateDirectory: edgeDirectory) }

@@ -7,13 +7,31 @@ import Testing
 import Glibc
 #endif
 
-/// The two places a relay keeps envelopes (docs/ARCHITECTURE.md "Storage"); tests of behaviour both must show
-/// take one as an argument.
+/// The two places a relay keeps envelopes (docs/ARCHITECTURE.md "Storage"). The relay suite
+/// runs once on each: `SEAL_TEST_STORAGE=postgresql` puts every `TestRelay` (and every
+/// daemon handed over from one) on a database of the shared server; `make test` runs both.
 enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case file
     case postgresql
 
     var testDescription: String { rawValue }
+
+    /// The backend of this test run.
+    static let underTest: StorageBackend = {
+        guard let name = ProcessInfo.processInfo.environment["SEAL_TEST_STORAGE"] else { return .file }
+        guard let backend = StorageBackend(rawValue: name) else {
+            preconditionFailure("SEAL_TEST_STORAGE is file or postgresql, not \(name)")
+        }
+        return backend
+    }()
+}
+
+extension Trait where Self == ConditionTrait {
+    /// A behaviour of the file spool itself (its files, its fsyncs, its disk), which the
+    /// database backend does not have; the PostgreSQL run skips it and says why.
+    static func fileSpoolOnly(_ why: Comment) -> Self {
+        .enabled(if: StorageBackend.underTest == .file, why)
+    }
 }
 
 /// One PostgreSQL server for the whole test process (each test gets its own database on
@@ -33,28 +51,3 @@ enum SharedPostgres {
     }
 }
 
-extension TestRelay {
-    /// A relay on `backend`; with PostgreSQL, on a new database of `server` (the shared one
-    /// unless given).
-    static func on(_ backend: StorageBackend, server: PostgresServer? = nil,
-                   configure: @escaping (inout RelayConfig) -> Void = { _ in }) async throws -> TestRelay {
-        switch backend {
-        case .file:
-            return try await TestRelay(configure: configure)
-        case .postgresql:
-            let server = try server ?? SharedPostgres.server()
-            let location = try StorageLocation(parsing: server.url(try server.createDatabase()))
-            return try await TestRelay { config in
-                config.storage = location
-                config.storagePasswordFile = server.passwordFile
-                configure(&config)
-            }
-        }
-    }
-
-    /// The database this relay uses, by name.
-    var databaseName: String? {
-        guard case .postgresql(let location) = relay.config.storage else { return nil }
-        return location.database
-    }
-}

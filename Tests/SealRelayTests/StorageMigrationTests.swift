@@ -17,7 +17,7 @@ final class StorageMigrationTests {
     func movesEverything() async throws {
         let server = try SharedPostgres.server()
         let database = try server.createDatabase()
-        let relay = try await TestRelay()
+        let relay = try await TestRelay(storage: .file)
         let waiting = try relay.envelope(message: "waiting for both")
         let half = try relay.envelope(message: "alice has it")
         let done = try relay.envelope(message: "both have it")
@@ -55,7 +55,7 @@ final class StorageMigrationTests {
     @Test("migrate refuses a relay that is running")
     func refusesARunningRelay() async throws {
         let server = try SharedPostgres.server()
-        let relay = try await TestRelay()
+        let relay = try await TestRelay(storage: .file)
         let config = try await relay.handOverToDaemon()
         let daemon = try RelayDaemon(configPath: config)
         _ = try await daemon.port()

@@ -24,13 +24,8 @@ final class StorageNodeTests {
 
     init() async throws {
         server = try SharedPostgres.server()
-        relay = try await TestRelay.on(.postgresql, server: server)
-        // The file on disk is init's (storage = file); the daemons get the database.
-        let (url, passwordFile) = (relay.relay.config.storage.description, server.passwordFile)
-        let first = try await relay.handOverToDaemon { text in
-            text = text.replacingOccurrences(of: "storage = file", with: "storage = \(url)")
-                .replacingOccurrences(of: "# storage_password_file = db.password", with: "storage_password_file = \(passwordFile)")
-        }
+        relay = try await TestRelay(storage: .postgresql, server: server)
+        let first = try await relay.handOverToDaemon()
         let second = "\(relay.dir)/node-b"
         try ChildProcess.check("/bin/cp", ["-a", relay.stateDirectory, second])
         nodes = [try RelayDaemon(configPath: first), try RelayDaemon(configPath: "\(second)/relay.conf")]
@@ -47,7 +42,7 @@ final class StorageNodeTests {
     }
 
     func psql(_ sql: String) throws -> String {
-        try server.client("psql", ["-At", "-c", sql, relay.databaseName ?? ""]).trimmingCharacters(in: .whitespacesAndNewlines)
+        try server.client("psql", ["-At", "-c", sql, relay.database?.name ?? ""]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test("a report sent to one node is fetched from the other, and once acknowledged there is gone from both")

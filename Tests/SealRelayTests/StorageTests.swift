@@ -8,75 +8,23 @@ import SealTestSupport
 import Testing
 @testable import SealRelay
 
-/// The spool protocol's behaviours, shown on both backends (docs/ARCHITECTURE.md "Storage"), and what only the
-/// database backend has: chunks, an outage, the dump.
+/// What only the database backend has (docs/ARCHITECTURE.md "Storage"): chunks, an outage, the
+/// shared spent set, the dump. The behaviours both backends share are the rest of the relay
+/// suite, which `make test` runs on each.
 @Suite("Storage backends")
 final class StorageTests {
     func ids(_ reply: TestRelay.Reply) -> [String] {
         (reply.json["envelopes"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
     }
 
-    @Test("a report is fetched with its receipt and leaves every inbox once every reviewer acknowledged it",
-          arguments: StorageBackend.allCases)
-    func endToEnd(backend: StorageBackend) async throws {
-        let relay = try await TestRelay.on(backend)
-        let envelope = try relay.envelope()
-        let posted = try await relay.request(.POST, "/v1/reports", body: envelope)
-        #expect(posted.status == .accepted)
-        let id = try #require(posted.json["receipt"] as? String)
-        #expect(ids(try await relay.signed(.GET, "/v1/inbox", reviewer: 0)) == [id])
-        let fetched = try await relay.signed(.GET, "/v1/inbox/\(id)", reviewer: 0)
-        #expect(fetched.body == envelope)
-        let receipt = try #require(fetched.headers.first(name: RelayHeader.receipt).flatMap(SignedReceipt.init(headerValue:)))
-        #expect(receipt.receipt.description == id)
-        #expect(try await relay.signed(.DELETE, "/v1/inbox/\(id)", reviewer: 0).status == .noContent)
-        #expect(ids(try await relay.signed(.GET, "/v1/inbox", reviewer: 0)).isEmpty)
-        #expect(ids(try await relay.signed(.GET, "/v1/inbox", reviewer: 1)) == [id], "bob has not acknowledged it")
-        #expect(try await relay.signed(.DELETE, "/v1/inbox/\(id)", reviewer: 1).status == .noContent)
-        #expect(ids(try await relay.signed(.GET, "/v1/inbox", reviewer: 1)).isEmpty)
-        #expect(try await relay.signed(.GET, "/v1/inbox/\(id)", reviewer: 1).status == .notFound)
-        await relay.stop()
-    }
-
-    @Test("the same bytes posted again after every acknowledgement are answered 202 and not delivered again",
-          arguments: StorageBackend.allCases)
-    func replayAfterAcknowledgement(backend: StorageBackend) async throws {
-        let relay = try await TestRelay.on(backend)
-        let envelope = try relay.envelope()
-        let id = try #require(try await relay.request(.POST, "/v1/reports", body: envelope).json["receipt"] as? String)
-        for reviewer in 0..<2 { #expect(try await relay.signed(.DELETE, "/v1/inbox/\(id)", reviewer: reviewer).status == .noContent) }
-        let again = try await relay.request(.POST, "/v1/reports", body: envelope)
-        #expect(again.status == .accepted && again.json["receipt"] as? String == id)
-        try await relay.restart()
-        #expect(try await relay.request(.POST, "/v1/reports", body: envelope).status == .accepted)
-        for reviewer in 0..<2 { #expect(ids(try await relay.signed(.GET, "/v1/inbox", reviewer: reviewer)).isEmpty) }
-        await relay.stop()
-    }
-
-    @Test("a reviewer's reply reaches the source's mailbox and only its secret reads it", arguments: StorageBackend.allCases)
-    func replies(backend: StorageBackend) async throws {
-        let relay = try await TestRelay.on(backend)
-        let source = MailboxTests.source()
-        let envelope = try MailboxTests.reply(to: source, relay: relay)
-        let posted = try await relay.signed(.POST, "/v1/replies/\(source.mailboxID)", body: envelope)
-        #expect(posted.status == .accepted)
-        let id = try #require(posted.json["receipt"] as? String)
-        let listing = try await relay.request(.GET, "/v1/mailbox", headers: MailboxTests.secretHeader(source))
-        #expect((listing.json["replies"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [id])
-        #expect(try await relay.request(.GET, "/v1/mailbox/\(id)", headers: MailboxTests.secretHeader(source)).body == envelope)
-        let stranger = MailboxTests.source()
-        #expect(try await relay.request(.GET, "/v1/mailbox/\(id)", headers: MailboxTests.secretHeader(stranger)).status == .notFound)
-        await relay.stop()
-    }
-
     @Test("the database keeps a report in chunks of at most 1 MiB and hands it back whole")
     func chunks() async throws {
         let server = try SharedPostgres.server()
-        let relay = try await TestRelay.on(.postgresql, server: server)
+        let relay = try await TestRelay(storage: .postgresql, server: server)
         let envelope = try relay.envelope(message: String(repeating: "chunk ", count: 500_000), suite: .x25519)
         #expect(envelope.count > 2 << 20)
         let id = try #require(try await relay.request(.POST, "/v1/reports", body: envelope).json["receipt"] as? String)
-        let database = try #require(relay.databaseName)
+        let database = try #require(relay.database?.name)
         let stats = try server.client("psql", ["-At", "-c", "SELECT count(*), max(length(data)), sum(length(data)) FROM chunks", database])
         #expect(stats.trimmingCharacters(in: .whitespacesAndNewlines) == "3|\(1 << 20)|\(envelope.count)")
         #expect(try await relay.signed(.GET, "/v1/inbox/\(id)").body == envelope)
@@ -86,7 +34,7 @@ final class StorageTests {
     @Test("with the database stopped, uploads and reads get 503 storage_unavailable, and the relay accepts again once it returns, without a restart")
     func databaseOutage() async throws {
         let server = try PostgresServer()
-        let relay = try await TestRelay.on(.postgresql, server: server)
+        let relay = try await TestRelay(storage: .postgresql, server: server)
         let first = try #require(try await relay.request(.POST, "/v1/reports", body: relay.envelope(message: "before")).json["receipt"] as? String)
         try server.stop()
         let down = try await relay.request(.POST, "/v1/reports", body: relay.envelope(message: "while down"))
@@ -109,7 +57,7 @@ final class StorageTests {
     @Test("with the database stopped, a proof-of-work token and a signature get 503 storage_unavailable and are not spent: both pass once it returns")
     func outageSpendsNothing() async throws {
         let server = try PostgresServer()
-        let relay = try await TestRelay.on(.postgresql, server: server)
+        let relay = try await TestRelay(storage: .postgresql, server: server)
         let token = try await relay.proofOfWork()
         let signature = try relay.signatureHeaders(.GET, "/v1/inbox", key: relay.credentials[0])
         try server.stop()
@@ -134,8 +82,8 @@ final class StorageTests {
     @Test("spent challenges and used nonces are kept in the database as a key and a day, and swept a day after that day")
     func usedOnceRows() async throws {
         let server = try SharedPostgres.server()
-        let relay = try await TestRelay.on(.postgresql, server: server)
-        let database = try #require(relay.databaseName)
+        let relay = try await TestRelay(storage: .postgresql, server: server)
+        let database = try #require(relay.database?.name)
         func psql(_ sql: String) throws -> String {
             try server.client("psql", ["-At", "-c", sql, database]).trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -154,10 +102,10 @@ final class StorageTests {
                 == "\(Hex.encode(Array(challenge.random)))|\(Int(challenge.expiryMinute) / 1440)")
         let nonceDay = Int(try psql("SELECT expiry_day FROM used_nonces")) ?? 0
         #expect(nonceDay == today || nonceDay == today + 1, "the day the signature stops passing")
-        _ = try await relay.relay.store.expireDue()
+        _ = try await relay.relay.store.expire(now: Date())
         #expect(try psql("SELECT count(*) FROM spent_challenges") == "1", "kept while its day may still be live at a node")
         _ = try psql("UPDATE spent_challenges SET expiry_day = \(today - 2); UPDATE used_nonces SET expiry_day = \(today - 2)")
-        _ = try await relay.relay.store.expireDue()
+        _ = try await relay.relay.store.expire(now: Date())
         #expect(try psql("SELECT (SELECT count(*) FROM spent_challenges) + (SELECT count(*) FROM used_nonces)") == "0")
         await relay.stop()
     }
@@ -165,7 +113,7 @@ final class StorageTests {
     @Test("uploads in flight when the database stops each get 202 after a commit or 503, and exactly the 202s are kept")
     func databaseStopsUnderUploads() async throws {
         let server = try PostgresServer()
-        let relay = try await TestRelay.on(.postgresql, server: server)
+        let relay = try await TestRelay(storage: .postgresql, server: server)
         let envelopes = try (0..<12).map { try relay.envelope(message: "outage \($0) " + String(repeating: "x", count: 200_000), suite: .x25519) }
         let answers = try await withThrowingTaskGroup(of: (Int, TestRelay.Reply).self) { group in
             for i in envelopes.indices {
@@ -193,8 +141,8 @@ final class StorageTests {
     @Test("a pg_dump of the database holds the envelopes but no client marker, no client address and no timestamp")
     func dumpHoldsNoMetadata() async throws {
         let server = try SharedPostgres.server()
-        let relay = try await TestRelay.on(.postgresql, server: server)
-        let database = try #require(relay.databaseName)
+        let relay = try await TestRelay(storage: .postgresql, server: server)
+        let database = try #require(relay.database?.name)
         let envelope = try relay.envelope()
         let path = "\(relay.dir)/upload.seal"
         try Data(envelope).write(to: URL(fileURLWithPath: path))

@@ -7,6 +7,7 @@ import NIOHTTP1
 import NIOSSL
 import SealAPI
 import SealCore
+import SealTestSupport
 import ServiceLifecycle
 import Testing
 @testable import SealRelay
@@ -32,8 +33,13 @@ final class TestRelay: @unchecked Sendable {
     private var task: Task<Void, any Error>?
     /// The spool's disk calls; a test may make them slow or failing.
     let disk: SpoolDisk
+    /// With PostgreSQL, the server and the database this relay's envelopes live in.
+    private(set) var database: (server: PostgresServer, name: String)?
 
-    init(epochs: Bool = false, disk: SpoolDisk = .standard, configure: (inout RelayConfig) -> Void = { _ in }) async throws {
+    /// A relay on `storage`: with PostgreSQL, on a new database of `server` (the shared one
+    /// unless given), written into relay.conf so that a daemon handed over keeps it.
+    init(epochs: Bool = false, storage: StorageBackend = .underTest, server: PostgresServer? = nil, disk: SpoolDisk = .standard,
+         configure: (inout RelayConfig) -> Void = { _ in }) async throws {
         self.disk = disk
         dir = NSTemporaryDirectory() + "sealrelay-test-" + UUID().uuidString
         try FileSystem.makePrivateDirectory(dir)
@@ -60,9 +66,17 @@ final class TestRelay: @unchecked Sendable {
             adminListen: HostPort(host: "127.0.0.1", port: 0)))
         // Proof of work at two bits, so the many writes of these tests cost nothing; the
         // proof-of-work tests set their own. The daemon tests inherit it through the file.
-        let written = try String(contentsOfFile: configPath, encoding: .utf8)
-        try written.replacingOccurrences(of: "\npow_bits = 10\n", with: "\npow_bits = 2\n")
-            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        var written = try String(contentsOfFile: configPath, encoding: .utf8)
+            .replacingOccurrences(of: "\npow_bits = 10\n", with: "\npow_bits = 2\n")
+        if storage == .postgresql {
+            let server = try server ?? SharedPostgres.server()
+            let name = try server.createDatabase()
+            database = (server, name)
+            written = written.replacingOccurrences(of: "\nstorage = file\n", with: "\nstorage = \(server.url(name))\n")
+                .replacingOccurrences(of: "\n# storage_password_file = db.password\n",
+                                      with: "\nstorage_password_file = \(server.passwordFile)\n")
+        }
+        try written.write(toFile: configPath, atomically: true, encoding: .utf8)
         var config = try RelayConfig.load(path: configPath)
         configure(&config)
         let cert = try NIOSSLCertificate.fromPEMFile("\(dir)/state/tls/cert.pem")
@@ -114,6 +128,8 @@ final class TestRelay: @unchecked Sendable {
     }
 
     deinit {
+        // A test that did not stop its relay still gives back its listeners and connections.
+        if let group { Task { await group.triggerGracefulShutdown() } }
         try? client.syncShutdown()
         try? FileManager.default.removeItem(atPath: dir)
     }
@@ -200,8 +216,37 @@ final class TestRelay: @unchecked Sendable {
         return try InputFile.readAll(path: path, limit: 1 << 30)
     }
 
-    func spoolFiles() -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "\(stateDirectory)/spool/envelopes")) ?? []).sorted()
+    /// The reports the relay keeps, named as the file spool names its files: `ID.seal` for
+    /// an envelope, `ID.receipt` for its signed receipt. On PostgreSQL they are read from the
+    /// `envelopes` table, so that a test says once what both backends must keep.
+    func kept() throws -> [String] {
+        guard database != nil else {
+            return ((try? FileManager.default.contentsOfDirectory(atPath: "\(stateDirectory)/spool/envelopes")) ?? []).sorted()
+        }
+        return try rows("SELECT id, receipt IS NOT NULL FROM envelopes WHERE mailbox IS NULL").flatMap { row in
+            row[1] == "t" ? ["\(row[0]).receipt", "\(row[0]).seal"] : ["\(row[0]).seal"]
+        }.sorted()
+    }
+
+    /// The bytes each chunked upload in progress holds: its partial file in `spool/incoming`,
+    /// or its row in the database's `uploads` table.
+    func uploadsInProgress() throws -> [Int] {
+        guard database != nil else {
+            let incoming = "\(stateDirectory)/spool/incoming"
+            return ((try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? []).compactMap {
+                try? FileManager.default.attributesOfItem(atPath: "\(incoming)/\($0)")[.size] as? Int
+            }
+        }
+        return try rows("SELECT size FROM uploads").compactMap { Int($0[0]) }
+    }
+
+    /// `sql`'s rows from this relay's database, by psql; none before the relay first used it
+    /// (the schema is made then).
+    func rows(_ sql: String) throws -> [[Substring]] {
+        guard let (server, name) = database else { return [] }
+        let made = try server.client("psql", ["-At", "-c", "SELECT to_regclass('sealrelay_schema') IS NOT NULL", name])
+        guard made.hasPrefix("t") else { return [] }
+        return try server.client("psql", ["-At", "-F", " ", "-c", sql, name]).split(separator: "\n").map { $0.split(separator: " ") }
     }
 }
 

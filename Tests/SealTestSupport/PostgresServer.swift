@@ -42,7 +42,9 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Starts (or restarts) the server on the same port and data.
     public func start() throws {
+        // Room for every relay of a parallel test run: each pool opens up to 20 connections.
         let options = "-p \(port) -c listen_addresses=127.0.0.1 -k \(directory.file("socket")) -c log_connections=off -c log_statement=none"
+            + " -c max_connections=1000"
         try asServer("pg_ctl", ["-D", dataDirectory, "-l", directory.file("server.log"), "-w", "-t", "30", "-o", options, "start"])
     }
 

@@ -187,7 +187,7 @@ struct SpoolSweeper: Service {
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let removed = (try? await spool.expireDue()) ?? 0
+            let removed = (try? await spool.expire(now: Date())) ?? 0
             if removed > 0 { metrics.countExpired(removed) }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
         }

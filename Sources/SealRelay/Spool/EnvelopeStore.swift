@@ -1,3 +1,4 @@
+import Foundation
 import NIOPosix
 import SealCore
 
@@ -39,8 +40,9 @@ protocol EnvelopeStore: Sendable {
     func replies(in mailbox: MailboxID) async throws -> [(id: EnvelopeID, size: Int)]
     func reply(_ id: EnvelopeID, in mailbox: MailboxID) async throws -> StoredEnvelope?
 
-    /// Deletes everything whose expiry day has passed; returns how many envelopes went.
-    func expireDue() async throws -> Int
+    /// Deletes everything whose expiry day has passed by `now` (the sweeper's is the clock's;
+    /// a test's may be weeks ahead); returns how many envelopes went.
+    func expire(now: Date) async throws -> Int
 }
 
 /// A validated upload, as the intake hands it to the store.

@@ -474,8 +474,8 @@ final class PostgresSpool: EnvelopeStore, Service {
 
     // MARK: expiry
 
-    func expireDue() async throws -> Int {
-        let today = Self.today()
+    func expire(now: Date) async throws -> Int {
+        let today = Spool.day(of: now)
         return try await database { [logger] connection in
             try await connection.query("DELETE FROM acknowledged WHERE expiry_day < \(today)", logger: logger)
             // A day late: a node whose clock is behind may still take a challenge or nonce

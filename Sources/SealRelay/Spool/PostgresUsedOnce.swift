@@ -4,7 +4,7 @@ import PostgresNIO
 /// `UsedOnceRecord` in a table of the relay's database (`PostgresSchema`): the key and the
 /// day after which it may go, nothing else. Two nodes inserting the same key at once cannot
 /// both admit it: the insert is `ON CONFLICT DO NOTHING` and only the one that wrote a row
-/// gets true. `PostgresSpool.expireDue` deletes the rows whose day is over.
+/// gets true. `PostgresSpool.expire(now:)` deletes the rows whose day is over.
 struct PostgresUsedOnce: UsedOnceRecord {
     enum Table: String, Sendable, CaseIterable {
         /// The random part of each proof-of-work challenge presented.

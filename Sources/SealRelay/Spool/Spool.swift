@@ -354,7 +354,7 @@ public actor Spool {
 
     /// Deletes every envelope whose expiry day has passed; returns how many.
     @discardableResult
-    func expire(now: Date = Date()) async -> Int {
+    func expire(now: Date) async -> Int {
         let today = Self.day(of: now)
         let forgotten = acknowledged.filter { $0.value < today }
         var records: [[UInt8]]?
@@ -471,6 +471,4 @@ extension Spool: EnvelopeStore {
     func reply(_ id: EnvelopeID, in mailbox: MailboxID) -> StoredEnvelope? {
         path(ofReply: id, in: mailbox).map { .file(path: $0) }
     }
-
-    func expireDue() async -> Int { await expire() }
 }

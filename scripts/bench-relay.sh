@@ -26,7 +26,7 @@
 # generator shares it), to tell a CPU-bound result from a disk-bound one, and the WAL the
 # database wrote per report. Then the relay's RSS: idle, and while it receives one 1 GiB
 # envelope; and the time the same envelope takes into PostgreSQL (1 MiB bytea chunks, one
-# transaction), with the WAL it wrote.
+# transaction), with the WAL it wrote, then as a chunked upload, with the node's peak RSS.
 #
 # Needs: wrk, nginx, curl, openssl, python3, postgresql (Debian: apt-get install wrk nginx
 # curl openssl python3 postgresql; libsodium23 for the binaries). Everything runs in a
@@ -537,6 +537,38 @@ PG_BIG_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
 PG_BIG_WAL=$((w1 - w0)) PG_BIG_CKPT=$((k1 - k0))
 PG_BIG_CPU=$(awk -v r=$((c1 - c0)) -v d=$((d1 - d0)) -v hz="$TICK" -v mib=$((BIG_SIZE >> 20)) \
     'BEGIN {printf "CPU per MiB: relay %.1f ms, PostgreSQL %.1f ms", 1000 * r / hz / mib, 1000 * d / hz / mib}')
+
+# chunked_once FILE PORT: FILE as the page sends a large one: POST /v1/uploads, then PUTs of
+# 8 MiB slices (dd reads each from FILE), then complete; prints the completion's HTTP status.
+chunked_once() {
+    local token="$W/token.$BASHPID" id size offset=0 n
+    python3 "$HERE/bench-relay/mint_tokens.py" "$POW_KEY" 1 "$token"
+    id=$(curl -s --cacert "$CA" -X POST -H "Seal-PoW: $(<"$token")" "https://127.0.0.1:$2/v1/uploads" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["upload"])')
+    rm -f "$token"
+    size=$(stat -c %s "$1")
+    while [ "$offset" -lt "$size" ]; do
+        n=$(( size - offset < (8 << 20) ? size - offset : (8 << 20) ))
+        dd if="$1" of="$W/slice" bs=1M iflag=skip_bytes,count_bytes skip="$offset" count="$n" status=none
+        curl -s -o /dev/null --cacert "$CA" -X PUT -H "Upload-Offset: $offset" -H 'Content-Type: application/octet-stream' \
+            --data-binary @"$W/slice" "https://127.0.0.1:$2/v1/uploads/$id"
+        offset=$((offset + n))
+    done
+    rm -f "$W/slice"
+    curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -X POST "https://127.0.0.1:$2/v1/uploads/$id/complete"
+}
+# The same envelope again as a chunked upload, its id changed as in pg_parallel: its bytes
+# wait in the database between slices (upload_chunks), so the node's memory must stay flat.
+log "postgresql: one ${BIG_MIB} MiB envelope as a chunked upload, RSS sampled"
+printf '%016d' 999999 | dd of=big.seal bs=1 seek=$((BIG_SIZE - 16)) conv=notrunc status=none
+sleep 1
+echo 5 >"/proc/$NODE_A_PID/clear_refs"  # VmHWM starts again from the RSS of now
+PG_CHUNKED_BEFORE=$(kib VmRSS "$NODE_A_PID")
+t0=$(date +%s.%N)
+PG_CHUNKED_STATUS=$(chunked_once big.seal "$RELAY_PORT")
+t1=$(date +%s.%N)
+PG_CHUNKED_HWM=$(kib VmHWM "$NODE_A_PID")
+PG_CHUNKED_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
 PG_DB_MIB=$(pg_sql "SELECT pg_database_size('bench') / 1048576")
 kill -TERM "$NODE_A_PID"
 wait "$NODE_A_PID" 2>/dev/null || true
@@ -634,6 +666,8 @@ big envelope, ${BIG_MIB} MiB ($BIG_SIZE bytes), one POST each (curl over TLS, st
   PostgreSQL (1 MiB bytea): $PG_BIG_STATUS in ${PG_BIG_SECS}s = $(mibs "$BIG_SIZE" "$PG_BIG_SECS") MiB/s; WAL $(mib $((PG_BIG_WAL / 1024))) MiB ($(ratio "$PG_BIG_WAL" "$BIG_SIZE") x the envelope), $PG_BIG_CKPT checkpoints; $PG_BIG_CPU
   PostgreSQL, $BIG_PARALLEL x ${MID_MIB} MiB ($MID_SIZE bytes each) at once, to one node: $PAR1_LINE
                                         spread over two nodes: $PAR2_LINE
+  PostgreSQL, as a chunked upload of 8 MiB slices: $PG_CHUNKED_STATUS in ${PG_CHUNKED_SECS}s = $(mibs "$BIG_SIZE" "$PG_CHUNKED_SECS") MiB/s;
+                            node RSS $(mib "$PG_CHUNKED_BEFORE") MiB before, peak (VmHWM) $(mib "$PG_CHUNKED_HWM") MiB = $(mib $((PG_CHUNKED_HWM - PG_CHUNKED_BEFORE))) MiB above
   database size at the end: $PG_DB_MIB MiB
   deleting it all (as acknowledgements do) after a checkpoint: $PG_DELETE_LINE
 

@@ -31,6 +31,49 @@ final class StorageTests {
         await relay.stop()
     }
 
+    /// The quotas' totals (`usage`) and a count of the envelopes themselves, as "n|bytes".
+    func totals(_ relay: TestRelay) throws -> (kept: String, counted: String) {
+        (try relay.rows("SELECT sum(envelopes), sum(bytes) FROM usage").map { $0.joined(separator: "|") }.joined(),
+         try relay.rows("SELECT count(*), coalesce(sum(size), 0) FROM envelopes").map { $0.joined(separator: "|") }.joined())
+    }
+
+    @Test("the totals the quotas read follow every stored, acknowledged and expired envelope exactly")
+    func usageFollowsTheEnvelopes() async throws {
+        let relay = try await TestRelay(storage: .postgresql)
+        var ids: [String] = []
+        for i in 0..<3 {
+            ids.append(try #require(try await relay.request(.POST, "/v1/reports", body: relay.envelope(message: "report \(i)")).json["receipt"] as? String))
+        }
+        let source = MailboxTests.source()
+        let reply = try MailboxTests.reply(to: source, relay: relay)
+        #expect(try await relay.signed(.POST, "/v1/replies/\(source.mailboxID)", body: reply).status == .accepted)
+        var totals = try self.totals(relay)
+        #expect(totals.kept == totals.counted && totals.counted.hasPrefix("4|"), "\(totals)")
+        for reviewer in 0..<2 { #expect(try await relay.signed(.DELETE, "/v1/inbox/\(ids[0])", reviewer: reviewer).status == .noContent) }
+        totals = try self.totals(relay)
+        #expect(totals.kept == totals.counted && totals.counted.hasPrefix("3|"), "\(totals)")
+        #expect(try await relay.relay.store.expire(now: Date().addingTimeInterval(90 * 86400)) == 3)
+        #expect(try self.totals(relay).kept == "0|0")
+        await relay.stop()
+    }
+
+    @Test("a database from before the totals existed gets them counted when a node upgrades it")
+    func usageCountedAtUpgrade() async throws {
+        let relay = try await TestRelay(storage: .postgresql)
+        for i in 0..<3 { #expect(try await relay.request(.POST, "/v1/reports", body: relay.envelope(message: "old \(i)")).status == .accepted) }
+        await relay.stop()
+        // Back to schema 3, as a relay of the previous version left it.
+        for sql in ["DROP TRIGGER envelopes_usage ON envelopes", "DROP FUNCTION sealrelay_count_usage", "DROP TABLE usage",
+                    "UPDATE sealrelay_schema SET version = 3"] {
+            _ = try relay.rows(sql)
+        }
+        try await relay.restart()
+        #expect(try await relay.request(.POST, "/v1/reports", body: relay.envelope(message: "new")).status == .accepted)
+        let totals = try self.totals(relay)
+        #expect(totals.kept == totals.counted && totals.counted.hasPrefix("4|"), "\(totals)")
+        await relay.stop()
+    }
+
     @Test("with the database stopped, uploads and reads get 503 storage_unavailable, and the relay accepts again once it returns, without a restart")
     func databaseOutage() async throws {
         let server = try PostgresServer()

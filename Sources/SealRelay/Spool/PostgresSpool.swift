@@ -181,7 +181,8 @@ final class PostgresSpool: EnvelopeStore, Service {
     func usage() async throws -> (count: Int, bytes: Int) {
         try await database { [logger] connection in
             var result = (count: 0, bytes: 0)
-            let rows = try await connection.query("SELECT count(*), coalesce(sum(size), 0)::bigint FROM envelopes", logger: logger)
+            let rows = try await connection.query("SELECT coalesce(sum(envelopes), 0)::bigint, coalesce(sum(bytes), 0)::bigint FROM usage",
+                                                  logger: logger)
             for try await (count, bytes) in rows.decode((Int, Int).self) { result = (count, bytes) }
             return result
         }

@@ -291,27 +291,29 @@ final class PostgresSpool: EnvelopeStore, Service {
     private static func insertRows(blob: String, _ upload: CompletedUpload, receipt keptReceipt: ByteBuffer?, expiryDay: Int,
                                    connection: PostgresConnection, logger: Logger) async throws -> Outcome {
         let (id, delivery) = (upload.id, upload.delivery)
+        // One round trip each way: what is here already, then the envelope and its
+        // recipients in one statement (none for a reply).
         switch delivery {
         case .report:
-            let rows = try await connection.query(
-                "SELECT receipt FROM envelopes WHERE id = \(id.description) AND mailbox IS NULL", logger: logger)
-            for try await receipt in rows.decode(ByteBuffer?.self) { return .already(receipt: receipt) }
-            let acknowledged = try await connection.query(
-                "SELECT 1 FROM acknowledged WHERE id = \(id.description)", logger: logger)
-            for try await _ in acknowledged.decode(Int.self) { return .already(receipt: nil) }
+            let rows = try await connection.query("""
+                SELECT receipt, true FROM envelopes WHERE id = \(id.description) AND mailbox IS NULL
+                UNION ALL SELECT NULL, false FROM acknowledged WHERE id = \(id.description)
+                """, logger: logger)
+            for try await (receipt, queued) in rows.decode((ByteBuffer?, Bool).self) { return .already(receipt: queued ? receipt : nil) }
         case .reply(let mailbox):
             let rows = try await connection.query(
                 "SELECT 1 FROM envelopes WHERE mailbox = \(mailbox.description) AND id = \(id.description)", logger: logger)
             for try await _ in rows.decode(Int.self) { return .already(receipt: nil) }
         }
         let mailbox: String? = if case .reply(let m) = delivery { m.description } else { nil }
+        let kids = mailbox == nil ? upload.recipients.map(\.base64URL) : []
         try await connection.query("""
-            INSERT INTO envelopes (blob, id, mailbox, size, expiry_day, receipt)
-            VALUES (\(blob), \(id.description), \(mailbox), \(upload.size), \(expiryDay), \(keptReceipt))
+            WITH envelope AS (
+                INSERT INTO envelopes (blob, id, mailbox, size, expiry_day, receipt)
+                VALUES (\(blob), \(id.description), \(mailbox), \(upload.size), \(expiryDay), \(keptReceipt))
+            )
+            INSERT INTO recipients (blob, kid) SELECT \(blob), unnest(\(kids)::text[])
             """, logger: logger)
-        for kid in upload.recipients where mailbox == nil {
-            try await connection.query("INSERT INTO recipients (blob, kid) VALUES (\(blob), \(kid.base64URL))", logger: logger)
-        }
         return .stored
     }
 

@@ -146,25 +146,31 @@ struct ChunkedUploads: Sendable {
     }
 
     /// Writes the bytes received to where the upload waits: at the end of a slice (`whole`)
-    /// the partial file; with `shared`, the database, also as soon as they reach the end of
-    /// the upload's current chunk and the envelope's head checked out, so memory holds at
-    /// most about a chunk per upload.
+    /// the partial file; with `shared`, the database, also as soon as they fill the upload's
+    /// current chunk and the envelope's head checked out, so memory holds at most about a
+    /// chunk per upload. Mid-slice, only whole chunks go (the rest waits for the next), since
+    /// a chunk written in two parts is rewritten whole by the second.
     private func store(_ upload: inout ChunkedUpload, _ id: UploadID, whole: Bool) async throws {
         guard let shared else {
             if whole { try await intake.write(&upload.bytes) }
             return
         }
-        let chunkEnd = (upload.stored / PostgresUploads.chunkSize + 1) * PostgresUploads.chunkSize
-        guard upload.offset > upload.stored, whole || (upload.offset >= chunkEnd && upload.validator.hasHead) else { return }
-        let pending = upload.bytes.takePending()
+        let chunkSize = PostgresUploads.chunkSize
+        let end = whole ? upload.offset : upload.offset / chunkSize * chunkSize
+        guard end > upload.stored, whole || upload.validator.hasHead else { return }
+        var pending = upload.bytes.takePending()
+        // A decoy's bytes are never held: its size moves on without them.
+        let bytes = pending.readableBytes == 0 ? pending : pending.readSlice(length: end - upload.stored)
+        guard let bytes else { throw IntakeError.spool(.io("an upload's held bytes do not match its offset")) }
+        upload.bytes.pending = pending
         do {
-            guard try await shared.append(id, pending, at: upload.stored, size: upload.offset) else {
+            guard try await shared.append(id, bytes, at: upload.stored, size: end) else {
                 throw UploadRefusal.notFound
             }
         } catch let error as SpoolError {
             throw IntakeError.spool(error)
         }
-        upload.stored = upload.offset
+        upload.stored = end
     }
 
     /// Charges every byte received to the reservation. The single-request path charges

@@ -59,6 +59,7 @@ bench-relay: bench-deps
 	$(SWIFT) build -c release --product sealrelayd
 	$(SWIFT) build -c release --product seal
 	bash scripts/bench-relay.sh .build/release/sealrelayd .build/release/seal
+	bash scripts/bench-relay/quota_check.sh
 
 # What a flood costs the relay and what proof of work costs a source (Tests/web/bench_abuse.py).
 bench-abuse: test-deps $(PY)

@@ -162,7 +162,11 @@ struct ChunkedUploads: Sendable {
         // A decoy's bytes are never held: its size moves on without them.
         let bytes = pending.readableBytes == 0 ? pending : pending.readSlice(length: end - upload.stored)
         guard let bytes else { throw IntakeError.spool(.io("an upload's held bytes do not match its offset")) }
-        upload.bytes.pending = pending
+        // What is past the chunk gets storage of its own: kept as a slice, the whole buffer
+        // would stay and grow with every later slice of the upload.
+        var rest = ByteBuffer()
+        rest.writeBuffer(&pending)
+        upload.bytes.pending = rest
         do {
             guard try await shared.append(id, bytes, at: upload.stored, size: end) else {
                 throw UploadRefusal.notFound

@@ -122,6 +122,29 @@ struct DaemonTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(relay.stateDirectory)/spool/incoming").isEmpty)
     }
 
+    @Test("a 64 MiB chunked upload in 8 MiB slices keeps the daemon's peak memory within 40 MiB of where it started")
+    func chunkedUploadMemoryIsFlat() async throws {
+        let relay = try await TestRelay()
+        let daemon = try RelayDaemon(configPath: try await relay.handOverToDaemon())
+        relay.tlsPort = try await daemon.port()
+        let scan = "\(relay.dir)/scan.bin"
+        try Data(count: 64 << 20).write(to: URL(fileURLWithPath: scan))
+        let envelope = try relay.envelope(suite: .x25519, attachments: [
+            SealCore.Attachment(path: scan, name: "scan.bin", type: "application/octet-stream", removed: [], unscrubbed: true)])
+        let created = try await relay.request(.POST, "/v1/uploads")
+        let id = try #require(created.json["upload"] as? String)
+        try daemon.resetPeakMemory()
+        let before = try daemon.memoryKiB("VmRSS")
+        for offset in stride(from: 0, to: envelope.count, by: 8 << 20) {
+            let slice = Array(envelope[offset..<min(offset + (8 << 20), envelope.count)])
+            let put = try await relay.request(.PUT, "/v1/uploads/\(id)", body: slice, headers: [("Upload-Offset", "\(offset)")])
+            #expect(put.status == .ok)
+        }
+        #expect(try await relay.request(.POST, "/v1/uploads/\(id)/complete").status == .accepted)
+        let grown = try daemon.memoryKiB("VmHWM") - before
+        #expect(grown < 40 << 10, "the daemon grew by \(grown / 1024) MiB for a \(envelope.count >> 20) MiB upload")
+    }
+
     /// The relay as a process, its spool on a 1 MiB tmpfs: a real full disk.
     static func daemonOnTinyDisk(_ relay: TestRelay, spool: String) async throws -> RelayDaemon {
         let config = try await relay.handOverToDaemon()

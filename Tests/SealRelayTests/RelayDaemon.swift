@@ -58,6 +58,21 @@ final class RelayDaemon: @unchecked Sendable {
 
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
+    /// A line of /proc/PID/status in KiB: `VmRSS` (resident now) or `VmHWM` (its peak).
+    func memoryKiB(_ field: String) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+        let line = status.split(separator: "\n").first { $0.hasPrefix("\(field):") }
+        guard let kib = line?.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else {
+            throw ConfigError("no \(field) in /proc/\(process.processIdentifier)/status")
+        }
+        return kib
+    }
+
+    /// Starts `VmHWM` again from the resident size of now (proc(5), clear_refs).
+    func resetPeakMemory() throws {
+        try "5".write(toFile: "/proc/\(process.processIdentifier)/clear_refs", atomically: false, encoding: .utf8)
+    }
+
     /// Waits for the process to end; returns its exit status.
     func exitStatus(within seconds: Double = 30) async throws -> Int32 {
         let deadline = Date().addingTimeInterval(seconds)

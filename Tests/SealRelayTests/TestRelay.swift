@@ -205,10 +205,11 @@ final class TestRelay: @unchecked Sendable {
     }
 
     /// A real report envelope to the bundle's reviewers (or to `to`).
-    func envelope(message: String = "wages withheld", to: [ReviewerPublicKey]? = nil, suite: EnvelopeSuite = .xwing) throws -> [UInt8] {
+    func envelope(message: String = "wages withheld", to: [ReviewerPublicKey]? = nil, suite: EnvelopeSuite = .xwing,
+                  attachments: [SealCore.Attachment] = []) throws -> [UInt8] {
         let path = "\(dir)/\(UUID().uuidString).seal"
         defer { unlink(path) }
-        var writer = try ReportWriter(kind: .report, message: message, attachments: [], reply: nil, thread: nil)
+        var writer = try ReportWriter(kind: .report, message: message, attachments: attachments, reply: nil, thread: nil)
         let out = try AtomicFile(path: path)
         try writer.seal(to: (to ?? reviewers.map(\.publicKey)).map(EnvelopeRecipient.init(reviewer:)),
                         suite: suite, bundleID: relay.bundle.id, into: out)

@@ -10,11 +10,9 @@ import Glibc
 /// The two places a relay keeps envelopes (docs/ARCHITECTURE.md "Storage"). The relay suite
 /// runs once on each: `SEAL_TEST_STORAGE=postgresql` puts every `TestRelay` (and every
 /// daemon handed over from one) on a database of the shared server; `make test` runs both.
-enum StorageBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+enum StorageBackend: String, Sendable {
     case file
     case postgresql
-
-    var testDescription: String { rawValue }
 
     /// The backend of this test run.
     static let underTest: StorageBackend = {

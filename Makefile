@@ -34,8 +34,12 @@ $(PY):
 	$(PY) -m pip install --quiet 'cryptography>=46' 'pytest>=8' 'Pillow>=10.2' mutagen selenium websockets \
 		python-docx openpyxl python-pptx 'pypdf>=5' reportlab
 
+# The relay suites run in a process of their own. The other suites wait for `seal` and
+# scrub large files on Swift's cooperative threads (two here); sharing a process, they
+# starved the in-process relays (CI: no test ended for 18 s, an idle-upload sweep never ran).
 test: test-deps build $(PY)
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --skip SealRelayTests
+	$(SWIFT) test --skip-build --filter SealRelayTests
 	SEAL_TEST_STORAGE=postgresql $(SWIFT) test --skip-build --filter SealRelayTests --skip 'SealRelayTests\.Storage'
 	bash scripts/check-daemon-links.sh $(BIN)/sealrelayd $(BIN)/seal
 	SEAL_BIN=$(CURDIR)/$(BIN)/seal SEALRELAYD_BIN=$(CURDIR)/$(BIN)/sealrelayd \

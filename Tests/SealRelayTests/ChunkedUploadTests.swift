@@ -57,11 +57,11 @@ struct ChunkedUploadTests {
         #expect(chunked.status == .accepted)
         let receipt = try #require(chunked.json["receipt"] as? String)
         #expect(receipt == DaemonTests.contentID(envelope))
-        #expect(try relay.kept() == ["\(receipt).receipt", "\(receipt).seal"], "the envelope and its signed receipt")
+        #expect(try await relay.kept() == ["\(receipt).receipt", "\(receipt).seal"], "the envelope and its signed receipt")
         #expect(try await relay.signed(.GET, "/v1/inbox/\(receipt)").body == envelope)
         let single = try await relay.request(.POST, "/v1/reports", body: envelope)
         #expect(single.json["receipt"] as? String == receipt)
-        #expect(try relay.uploadsInProgress().isEmpty)
+        #expect(try await relay.uploadsInProgress().isEmpty)
         await relay.stop()
     }
 
@@ -101,8 +101,8 @@ struct ChunkedUploadTests {
         continuation.yield(ByteBuffer(bytes: envelope[0..<first]))
         // The relay writes in batches: once the file holds all but the last one, the rest
         // is on its way or held in memory.
-        func written() throws -> Int? { try relay.uploadsInProgress().first }
-        try await waitUntil { (try written() ?? 0) > first - 2 * IncomingBytes.batchBytes }
+        func written() async throws -> Int? { try await relay.uploadsInProgress().first }
+        try await waitUntil { (try await written() ?? 0) > first - 2 * IncomingBytes.batchBytes }
         try await Task.sleep(for: .milliseconds(300))
         continuation.finish(throwing: CancellationError())
         _ = try? await dropped.value
@@ -115,7 +115,7 @@ struct ChunkedUploadTests {
             return reply.status == .conflict && offset > 0
         }
         #expect(offset > first - 2 * IncomingBytes.batchBytes && offset <= first)
-        #expect(try written() == offset, "every byte the offset counts is in the file")
+        #expect(try await written() == offset, "every byte the offset counts is in the file")
         #expect(try await self.put(relay, id, offset: offset, envelope[offset...]).status == .ok)
         let done = try await complete(relay, id)
         #expect(done.status == .accepted)
@@ -139,8 +139,8 @@ struct ChunkedUploadTests {
         let chunked = try await upload(relay, body, slice: 7000)
         #expect(chunked.status == .badRequest)
         #expect(chunked.json["error"] as? String == single.json["error"] as? String, "the same reason as a single request")
-        #expect(try relay.kept().isEmpty)
-        #expect(try relay.uploadsInProgress().isEmpty)
+        #expect(try await relay.kept().isEmpty)
+        #expect(try await relay.uploadsInProgress().isEmpty)
         await relay.stop()
     }
 
@@ -151,7 +151,7 @@ struct ChunkedUploadTests {
         let reply = try await put(relay, id, offset: 0, Array("hello relay, this is not an envelope".utf8))
         #expect(reply.status == .badRequest)
         #expect(try await complete(relay, id).status == .notFound)
-        #expect(try relay.uploadsInProgress().isEmpty)
+        #expect(try await relay.uploadsInProgress().isEmpty)
         await relay.stop()
     }
 
@@ -164,7 +164,7 @@ struct ChunkedUploadTests {
         let reply = try await put(relay, id, offset: 0, envelope)
         #expect(reply.status == .badRequest)
         #expect((reply.json["error"] as? String)?.contains("not in the current bundle") == true)
-        #expect(try relay.uploadsInProgress().isEmpty)
+        #expect(try await relay.uploadsInProgress().isEmpty)
         await relay.stop()
     }
 
@@ -185,8 +185,8 @@ struct ChunkedUploadTests {
         let envelope = try relay.envelope()
         let id = try await create(relay)
         #expect(try await put(relay, id, offset: 0, envelope.prefix(5000)).status == .ok)
-        #expect(try relay.uploadsInProgress().count == 1)
-        try await waitUntil(seconds: 20) { try relay.uploadsInProgress().isEmpty }
+        #expect(try await relay.uploadsInProgress().count == 1)
+        try await waitUntil(seconds: 20) { try await relay.uploadsInProgress().isEmpty }
         #expect(try await put(relay, id, offset: 5000, envelope[5000...]).status == .notFound)
         #expect(try await complete(relay, id).status == .notFound)
         await relay.stop()
@@ -199,7 +199,7 @@ struct ChunkedUploadTests {
         let id = try await create(relay)
         #expect(try await put(relay, id, offset: 0, envelope.prefix(5000)).status == .ok)
         #expect(await relay.relay.uploads.expireIdle(now: .now + .seconds(121)) == 1)
-        #expect(try relay.uploadsInProgress().isEmpty)
+        #expect(try await relay.uploadsInProgress().isEmpty)
         #expect(try await put(relay, id, offset: 5000, envelope[5000...]).status == .notFound)
         await relay.stop()
     }
@@ -272,7 +272,7 @@ struct ChunkedUploadTests {
         #expect(try await relay.request(.POST, "/v1/uploads").status == .insufficientStorage)
         #expect(try await relay.request(.DELETE, "/v1/uploads/\(id)").status == .noContent)
         #expect(try await relay.request(.POST, "/v1/reports", body: envelope).status == .accepted)
-        #expect(try relay.uploadsInProgress().isEmpty)
+        #expect(try await relay.uploadsInProgress().isEmpty)
         await relay.stop()
     }
 
@@ -285,7 +285,7 @@ struct ChunkedUploadTests {
         #expect(try await put(relay, id, offset: 0, envelope).status == .ok)
         #expect(try await relay.request(.POST, "/v1/reports", body: envelope).status == .insufficientStorage)
         #expect(try await complete(relay, id).status == .accepted)
-        #expect(try relay.kept().filter { $0.hasSuffix(".seal") }.count == 1)
+        #expect(try await relay.kept().filter { $0.hasSuffix(".seal") }.count == 1)
         await relay.stop()
     }
 
@@ -297,8 +297,8 @@ struct ChunkedUploadTests {
         #expect(try await put(relay, id, offset: 0, envelope.prefix(15_000)).status == .ok)
         #expect(try await put(relay, id, offset: 15_000, envelope[15_000...]).status == .payloadTooLarge)
         #expect(try await complete(relay, id).status == .notFound)
-        #expect(try relay.uploadsInProgress().isEmpty)
-        #expect(try relay.kept().isEmpty)
+        #expect(try await relay.uploadsInProgress().isEmpty)
+        #expect(try await relay.kept().isEmpty)
         await relay.stop()
     }
 
@@ -308,7 +308,7 @@ struct ChunkedUploadTests {
         let id = try await create(relay)
         let reply = try await put(relay, id, offset: 0, [UInt8](repeating: 0x53, count: ChunkedUploads.maxSliceBytes + 1))
         #expect(reply.status == .payloadTooLarge)
-        #expect(try relay.uploadsInProgress().isEmpty)
+        #expect(try await relay.uploadsInProgress().isEmpty)
         await relay.stop()
     }
 
@@ -319,9 +319,9 @@ struct ChunkedUploadTests {
         let envelope = try relay.envelope()
         let id = try await create(relay)
         #expect(try await put(relay, id, offset: 0, envelope.prefix(5000)).status == .ok)
-        #expect(try relay.uploadsInProgress().count == 1)
+        #expect(try await relay.uploadsInProgress().count == 1)
         try await relay.restart()
-        #expect(try relay.uploadsInProgress().isEmpty)
+        #expect(try await relay.uploadsInProgress().isEmpty)
         #expect(try await put(relay, id, offset: 5000, envelope[5000...]).status == .notFound)
         await relay.stop()
     }

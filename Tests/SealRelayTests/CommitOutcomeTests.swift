@@ -36,7 +36,7 @@ struct CommitOutcomeTests {
         await #expect(throws: IntakeError.spool(.io("directory fsync failed"))) {
             _ = try await intake.receive(BufferSequence(envelope), as: .report(reviewers: kids), declaredLength: envelope.count)
         }
-        #expect(try relay.kept().isEmpty)
+        #expect(try await relay.kept().isEmpty)
         #expect(await relay.relay.spool.inbox(for: kids).isEmpty)
         try await relay.restart()
         #expect(await relay.relay.spool.inbox(for: kids).isEmpty)
@@ -53,13 +53,13 @@ struct CommitOutcomeTests {
         }
         let again = try await relay.request(.POST, "/v1/reports", body: envelope)
         #expect(again.status == .accepted && again.json["receipt"] as? String == receipt)
-        #expect(try relay.kept().filter { $0.hasSuffix(".seal") }.isEmpty)
+        #expect(try await relay.kept().filter { $0.hasSuffix(".seal") }.isEmpty)
         try await relay.restart()
         #expect(try await relay.request(.POST, "/v1/reports", body: envelope).status == .accepted)
         for reviewer in 0..<2 {
             #expect((try await relay.signed(.GET, "/v1/inbox", reviewer: reviewer).json["envelopes"] as? [Any])?.isEmpty == true)
         }
-        #expect(try relay.kept().filter { $0.hasSuffix(".seal") }.isEmpty)
+        #expect(try await relay.kept().filter { $0.hasSuffix(".seal") }.isEmpty)
         await relay.stop()
     }
 
@@ -75,7 +75,7 @@ struct CommitOutcomeTests {
             try await group.waitForAll()
         }
         let listed = try await relay.signed(.GET, "/v1/inbox", reviewer: 1).json["envelopes"] as? [Any]
-        let onDisk = try relay.kept().contains("\(receipt).seal")
+        let onDisk = try await relay.kept().contains("\(receipt).seal")
         // Either still queued with its file, or gone with its file: never one without the other.
         #expect(listed?.isEmpty == !onDisk)
         if onDisk { #expect(try await relay.signed(.GET, "/v1/inbox/\(receipt)", reviewer: 1).body == envelope) }

@@ -118,7 +118,7 @@ struct DaemonTests {
         let response = try await upload.value
         #expect(response.status == .accepted)
         #expect(try await daemon.exitStatus() == 0)
-        #expect(try relay.kept() == ["\(Self.contentID(envelope)).receipt", "\(Self.contentID(envelope)).seal"])
+        #expect(try await relay.kept() == ["\(Self.contentID(envelope)).receipt", "\(Self.contentID(envelope)).seal"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(relay.stateDirectory)/spool/incoming").isEmpty)
     }
 

@@ -21,7 +21,7 @@ struct EdgeRelayTests {
         let receipt = try await net.submitToEdge(try net.home.envelope())
         #expect(try await net.eventually { try await net.homeInbox().contains(receipt) })
         #expect(try await net.eventually { net.edgeSpool.isEmpty })
-        #expect(try net.homeSpool() == ["\(receipt).seal"])
+        #expect(try await net.homeSpool() == ["\(receipt).seal"])
     }
 
     @Test("two edges forward to one home: each report arrives, one sent to both edges is kept once, and neither edge keeps a copy")
@@ -39,7 +39,7 @@ struct EdgeRelayTests {
         #expect(try await net.eventually { Set(try await net.homeInbox()) == Set(ids + [once]) })
         #expect(try await net.eventually { net.edgeSpool(0).isEmpty && net.edgeSpool(1).isEmpty })
         #expect(try await net.homeInbox().count == 3)
-        #expect(try net.homeSpool().count == 3)
+        #expect(try await net.homeSpool().count == 3)
     }
 
     @Test("an edge killed with -9 after its 202 and before forwarding delivers the report exactly once after restart")
@@ -56,7 +56,7 @@ struct EdgeRelayTests {
         try await net.startEdge()
         #expect(try await net.eventually { net.edgeSpool.isEmpty })
         #expect(try await net.homeInbox() == [receipt])
-        #expect(try net.homeSpool() == ["\(receipt).seal"])
+        #expect(try await net.homeSpool() == ["\(receipt).seal"])
     }
 
     @Test("an envelope forwarded twice is stored once at the home and answered 202 both times")
@@ -69,7 +69,7 @@ struct EdgeRelayTests {
         let second = try await net.forward(envelope, signedBy: key)
         #expect(first.status == .accepted && second.status == .accepted)
         #expect(first.json["receipt"] as? String == second.json["receipt"] as? String)
-        #expect(try net.homeSpool().count == 1)
+        #expect(try await net.homeSpool().count == 1)
         #expect(try await net.homeInbox().count == 1)
     }
 
@@ -90,7 +90,7 @@ struct EdgeRelayTests {
         #expect(stranger.status == .unauthorized)
         #expect(forged.status == .unauthorized)
         #expect(stranger.body == forged.body)
-        #expect(try net.homeSpool().isEmpty)
+        #expect(try await net.homeSpool().isEmpty)
     }
 
     @Test("a forward whose body is not the bytes its signed digest names is refused, and nothing is stored")
@@ -104,7 +104,7 @@ struct EdgeRelayTests {
                                                     keyID: HTTPMessageSignature.relayKeyID(key))
         let reply = try await net.forward(sent, signedBy: key, headers: headers)
         #expect(reply.status == .badRequest && reply.json["code"] as? String == "digest_mismatch")
-        #expect(try net.homeSpool().isEmpty)
+        #expect(try await net.homeSpool().isEmpty)
     }
 
     @Test("a reviewer's credential cannot forward envelopes, and an edge's key cannot read an inbox")
@@ -117,7 +117,7 @@ struct EdgeRelayTests {
         let inbox = try await net.home.request(.GET, "/v1/inbox", headers: net.home.signatureHeaders(
             .GET, "/v1/inbox", key: key, keyID: HTTPMessageSignature.relayKeyID(key)))
         #expect(inbox.status == .unauthorized)
-        #expect(try net.homeSpool().isEmpty)
+        #expect(try await net.homeSpool().isEmpty)
     }
 
     @Test("a replayed forward is refused and stores nothing more")
@@ -135,7 +135,7 @@ struct EdgeRelayTests {
         #expect(first.status == .accepted)
         #expect(replay.status == .unauthorized)
         #expect(replay.json["code"] as? String == "signature_replayed", "the nonce survives a restart")
-        #expect(try net.homeSpool().count == 1)
+        #expect(try await net.homeSpool().count == 1)
     }
 
     @Test("while the home is down the edge holds every report, then delivers them all")
@@ -174,7 +174,7 @@ struct EdgeRelayTests {
         let later = try await net.submitToEdge(try net.home.envelope(message: "later"))
         #expect(try await net.eventually { Set(try await net.homeInbox()) == [delivered, later] })
         #expect(net.edgeSpool == ["\(refused).seal"])
-        #expect(Set(try net.homeSpool()) == ["\(delivered).seal", "\(later).seal"])
+        #expect(Set(try await net.homeSpool()) == ["\(delivered).seal", "\(later).seal"])
         #expect(edge.log.components(separatedBy: "the upstream refused a forwarded envelope").count == 2, "logged once")
     }
 
@@ -273,7 +273,7 @@ struct EdgeRelayTests {
         let deadline = Date().addingTimeInterval(30)
         while !partialAtHome(), Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
         try await net.stop(net.edgeDaemon, signal: SIGKILL)
-        #expect(try net.homeSpool().isEmpty, "the kill landed mid-forward, and nothing partial was queued")
+        #expect(try await net.homeSpool().isEmpty, "the kill landed mid-forward, and nothing partial was queued")
         #expect(try await net.eventually { !partialAtHome() }, "the cut-off upload was discarded")
         #expect(net.edgeSpool == ["\(receipt).seal"])
         try await net.startEdge()
@@ -318,8 +318,8 @@ struct EdgeRelayTests {
         #expect(try await net.eventually { try await net.homeInbox().count == 1 && net.edgeSpool.isEmpty })
         try await net.stop(net.edgeDaemon)
         try await net.stop(net.homeDaemon)
-        let haystacks = try MetadataPolicyTests.everythingKept(in: net.edgeDirectory, logs: net.edgeDaemon?.log ?? "")
-            + MetadataPolicyTests.everythingKept(by: net.home, logs: net.homeDaemon?.log ?? "")
+        let haystacks = try await MetadataPolicyTests.everythingKept(by: net.home, logs: net.homeDaemon?.log ?? "")
+            + MetadataPolicyTests.everythingKept(in: net.edgeDirectory, logs: net.edgeDaemon?.log ?? "")
         for marker in MetadataPolicyTests.markers {
             for (i, text) in haystacks.enumerated() {
                 #expect(!text.contains(marker), "\(marker) found in haystack \(i)")

@@ -69,7 +69,7 @@ struct EndToEndTests {
         #expect(status == 1)
         #expect(output.split(separator: "\n").count == 1 && output.contains("not trusted"), Comment(rawValue: output))
         #expect(Date().timeIntervalSince(started) < 10)
-        #expect(try relay.kept().isEmpty)
+        #expect(try await relay.kept().isEmpty)
         await relay.stop()
     }
 
@@ -84,7 +84,7 @@ struct EndToEndTests {
             "--ca", "\(relay.stateDirectory)/tls/cert.pem", "--envelope", path])
         #expect(status == 1, Comment(rawValue: output))
         #expect(output.contains("offline.seal"), Comment(rawValue: output))
-        #expect(try relay.kept().isEmpty)
+        #expect(try await relay.kept().isEmpty)
         await relay.stop()
     }
 }

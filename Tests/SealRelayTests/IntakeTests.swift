@@ -15,7 +15,7 @@ struct IntakeTests {
         #expect(reply.status == .accepted)
         let receipt = try #require(reply.json["receipt"] as? String)
         #expect(receipt == Base64URL.encode(Array(SHA256Digest.of(envelope).prefix(16))))
-        #expect(try relay.kept() == ["\(receipt).receipt", "\(receipt).seal"], "the envelope and its signed receipt")
+        #expect(try await relay.kept() == ["\(receipt).receipt", "\(receipt).seal"], "the envelope and its signed receipt")
         await relay.stop()
     }
 
@@ -37,7 +37,7 @@ struct IntakeTests {
         let reply = try await relay.request(.POST, "/v1/reports", body: body)
         #expect(reply.status == .badRequest)
         #expect((reply.json["error"] as? String)?.isEmpty == false)
-        #expect(try relay.kept().isEmpty)
+        #expect(try await relay.kept().isEmpty)
         await relay.stop()
     }
 
@@ -48,7 +48,7 @@ struct IntakeTests {
         let reply = try await relay.request(.POST, "/v1/reports", body: relay.envelope(to: [stranger.publicKey]))
         #expect(reply.status == .badRequest)
         #expect((reply.json["error"] as? String)?.contains("not in the current bundle") == true)
-        #expect(try relay.kept().isEmpty)
+        #expect(try await relay.kept().isEmpty)
         await relay.stop()
     }
 
@@ -57,7 +57,7 @@ struct IntakeTests {
         let relay = try await TestRelay { $0.maxEnvelopeBytes = 20_000; $0.maxSpoolBytes = 1 << 20 }
         let reply = try await relay.request(.POST, "/v1/reports", body: relay.envelope(message: String(repeating: "x", count: 30_000)))
         #expect(reply.status == .payloadTooLarge)
-        #expect(try relay.kept().isEmpty)
+        #expect(try await relay.kept().isEmpty)
         await relay.stop()
     }
 

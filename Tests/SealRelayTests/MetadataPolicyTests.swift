@@ -16,9 +16,9 @@ struct MetadataPolicyTests {
     /// Every log line, the metrics text, the name and content of every file in the relay's
     /// state directory and, on PostgreSQL, a pg_dump of its database: where a trace of a
     /// client could be kept. `logs` are the in-process relay's unless given (a daemon's).
-    static func everythingKept(by relay: TestRelay, logs: String? = nil, metrics: [UInt8] = []) throws -> [String] {
+    static func everythingKept(by relay: TestRelay, logs: String? = nil, metrics: [UInt8] = []) async throws -> [String] {
         var haystacks = everythingKept(in: relay.stateDirectory, logs: logs ?? relay.logs.all, metrics: metrics)
-        if let (server, name) = relay.database { haystacks.append(try server.dump(name)) }
+        if let (server, name) = relay.database { haystacks.append(try await server.dump(name)) }
         return haystacks
     }
 
@@ -84,7 +84,7 @@ struct MetadataPolicyTests {
         #expect(metrics.contains("sealrelay_reports_accepted_total 1"))
         await relay.stop()
 
-        let haystacks = try Self.everythingKept(by: relay, metrics: Array(metrics.utf8))
+        let haystacks = try await Self.everythingKept(by: relay, metrics: Array(metrics.utf8))
         for marker in Self.markers {
             for (i, text) in haystacks.enumerated() {
                 #expect(!text.contains(marker), "\(marker) found in haystack \(i)")
@@ -113,7 +113,7 @@ struct MetadataPolicyTests {
         #expect(metrics.contains("sealrelay_reports_accepted_total 1"))
         await relay.stop()
 
-        let haystacks = try Self.everythingKept(by: relay, metrics: Array(metrics.utf8))
+        let haystacks = try await Self.everythingKept(by: relay, metrics: Array(metrics.utf8))
         for marker in Self.markers + [String(id)] {
             for (i, text) in haystacks.enumerated() {
                 #expect(!text.contains(marker), "\(marker) found in haystack \(i)")

@@ -60,7 +60,7 @@ struct ProofOfWorkRelayTests {
                                             headers: [(RelayHeader.proofOfWork, token)])
         #expect(again.status == .forbidden)
         #expect(try Self.refusal(again).code == .powRequired)
-        #expect(try relay.kept().filter { $0.hasSuffix(".seal") }.count == 1)
+        #expect(try await relay.kept().filter { $0.hasSuffix(".seal") }.count == 1)
         await relay.stop()
     }
 

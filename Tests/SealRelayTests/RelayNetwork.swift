@@ -155,7 +155,7 @@ final class RelayNetwork: @unchecked Sendable {
     var edgeSpool: [String] { spoolFiles(edgeDirectory) }
     func edgeSpool(_ index: Int) -> [String] { spoolFiles(edgeDirectories[index]) }
     /// The home's envelopes, on whichever backend the home runs.
-    func homeSpool() throws -> [String] { try home.kept().filter { $0.hasSuffix(".seal") } }
+    func homeSpool() async throws -> [String] { try await home.kept().filter { $0.hasSuffix(".seal") } }
 
     /// The edge's relay key, to sign forwards by hand.
     func edgeKey() throws -> SigningKey { try RelayKey.load(stateDirectory: edgeDirectory) }

@@ -68,14 +68,14 @@ struct SignedReceiptTests {
         let relay = try await TestRelay()
         let envelope = try relay.envelope()
         let first = try await relay.request(.POST, "/v1/reports", body: envelope)
-        let kept = try #require(try relay.kept().first { $0.hasSuffix(".receipt") })
+        let kept = try #require(try await relay.kept().first { $0.hasSuffix(".receipt") })
         // The kept receipt is what a later answer is read from: change its day (and so its
         // signature's validity) and the repeat answer shows it.
         let stored = try Self.receipt(first.json)
         let altered = SignedReceipt(receipt: stored.receipt, day: "2020-01-01", sig: stored.sig)
         if relay.database != nil {
             let hex = try altered.encoded().map { String(format: "%02x", $0) }.joined()
-            _ = try relay.rows("UPDATE envelopes SET receipt = '\\x\(hex)' WHERE id = '\(stored.receipt)'")
+            _ = try await relay.rows("UPDATE envelopes SET receipt = '\\x\(hex)' WHERE id = '\(stored.receipt)'")
         } else {
             try AtomicFile.write(try altered.encoded(), to: "\(relay.stateDirectory)/spool/envelopes/\(kept)", mode: 0o600, replaceExisting: true)
         }
@@ -100,7 +100,7 @@ struct SignedReceiptTests {
         let given = try Self.receipt(repeated.json)
         let download = try await relay.signed(.GET, "/v1/inbox/\(id)")
         #expect(SignedReceipt(headerValue: try #require(download.headers.first(name: RelayHeader.receipt))) == given)
-        #expect(try relay.kept() == ["\(id).receipt", "\(id).seal"])
+        #expect(try await relay.kept() == ["\(id).receipt", "\(id).seal"])
         await relay.stop()
     }
 
@@ -109,16 +109,16 @@ struct SignedReceiptTests {
         let relay = try await TestRelay()
         let envelope = try relay.envelope()
         let id = try Self.receipt(try await relay.request(.POST, "/v1/reports", body: envelope).json).receipt
-        #expect(try relay.kept() == ["\(id).receipt", "\(id).seal"])
+        #expect(try await relay.kept() == ["\(id).receipt", "\(id).seal"])
         for reviewer in 0..<2 {
             #expect(try await relay.signed(.DELETE, "/v1/inbox/\(id)", reviewer: reviewer).status == .noContent)
         }
-        #expect(try relay.kept().isEmpty)
+        #expect(try await relay.kept().isEmpty)
         let orphan = EnvelopeID.random()
         try AtomicFile.write(try SignedReceipt.sign(orphan, with: try SigningKey.generate(.relay)).encoded(),
                              to: "\(relay.stateDirectory)/spool/envelopes/\(orphan).receipt", mode: 0o600)
         try await relay.restart()
-        #expect(try relay.kept().isEmpty)
+        #expect(try await relay.kept().isEmpty)
         await relay.stop()
     }
 

@@ -16,7 +16,7 @@ final class StorageMigrationTests {
     @Test("a stopped relay's reports, delivery state, replies and acknowledged ids move into the database, and the relay serves them from there")
     func movesEverything() async throws {
         let server = try SharedPostgres.server()
-        let database = try server.createDatabase()
+        let database = try await server.createDatabase()
         let relay = try await TestRelay(storage: .file)
         let waiting = try relay.envelope(message: "waiting for both")
         let half = try relay.envelope(message: "alice has it")
@@ -32,7 +32,7 @@ final class StorageMigrationTests {
         #expect(try await relay.signed(.POST, "/v1/replies/\(source.mailboxID)", body: reply).status == .accepted)
         let config = try await relay.handOverToDaemon()
 
-        let (status, output) = try ChildProcess.run(try RelayDaemon.binary(), [
+        let (status, output) = try await ChildProcess.run(try RelayDaemon.binary(), [
             "migrate", "--config", config, "--to", server.url(database), "--storage-password-file", server.passwordFile])
         #expect(status == 0, "\(output)")
         let bytes = waiting.count + half.count + reply.count
@@ -48,7 +48,7 @@ final class StorageMigrationTests {
         let listing = try await relay.request(.GET, "/v1/mailbox", headers: MailboxTests.secretHeader(source))
         let replyID = try #require((listing.json["replies"] as? [[String: Any]])?.first?["id"] as? String)
         #expect(try await relay.request(.GET, "/v1/mailbox/\(replyID)", headers: MailboxTests.secretHeader(source)).body == reply)
-        let rows = try server.client("psql", ["-At", "-c", "SELECT count(*) FROM envelopes", database])
+        let rows = try await server.client("psql", ["-At", "-c", "SELECT count(*) FROM envelopes", database])
         #expect(rows.trimmingCharacters(in: .whitespacesAndNewlines) == "3")
     }
 
@@ -59,8 +59,8 @@ final class StorageMigrationTests {
         let config = try await relay.handOverToDaemon()
         let daemon = try RelayDaemon(configPath: config)
         _ = try await daemon.port()
-        let (status, output) = try ChildProcess.run(try RelayDaemon.binary(), [
-            "migrate", "--config", config, "--to", server.url(try server.createDatabase()),
+        let (status, output) = try await ChildProcess.run(try RelayDaemon.binary(), [
+            "migrate", "--config", config, "--to", server.url(try await server.createDatabase()),
             "--storage-password-file", server.passwordFile])
         #expect(status == 1)
         #expect(output.contains("is running"), "\(output)")

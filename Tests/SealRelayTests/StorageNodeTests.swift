@@ -27,7 +27,7 @@ final class StorageNodeTests {
         relay = try await TestRelay(storage: .postgresql, server: server)
         let first = try await relay.handOverToDaemon()
         let second = "\(relay.dir)/node-b"
-        try ChildProcess.check("/bin/cp", ["-a", relay.stateDirectory, second])
+        try await ChildProcess.check("/bin/cp", ["-a", relay.stateDirectory, second])
         nodes = [try RelayDaemon(configPath: first), try RelayDaemon(configPath: "\(second)/relay.conf")]
         var ports: [Int] = []
         for node in nodes { ports.append(try await node.port()) }
@@ -41,8 +41,8 @@ final class StorageNodeTests {
         (reply.json["envelopes"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
     }
 
-    func psql(_ sql: String) throws -> String {
-        try server.client("psql", ["-At", "-c", sql, relay.database?.name ?? ""]).trimmingCharacters(in: .whitespacesAndNewlines)
+    func psql(_ sql: String) async throws -> String {
+        try await server.client("psql", ["-At", "-c", sql, relay.database?.name ?? ""]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test("a report sent to one node is fetched from the other, and once acknowledged there is gone from both")
@@ -182,9 +182,9 @@ final class StorageNodeTests {
         use(0)
         #expect(ids(try await relay.signed(.GET, "/v1/inbox")) == [DaemonTests.contentID(envelope)])
         #expect(try await relay.signed(.GET, "/v1/inbox/\(DaemonTests.contentID(envelope))").body == envelope)
-        #expect(try psql("SELECT count(*) FROM envelopes") == "1")
-        #expect(try psql("SELECT count(*), max(length(data)) FROM chunks") == "\((envelope.count + (1 << 20) - 1) >> 20)|\(1 << 20)")
-        #expect(try psql("SELECT (SELECT count(*) FROM uploads) + (SELECT count(*) FROM upload_chunks)") == "0",
+        #expect(try await psql("SELECT count(*) FROM envelopes") == "1")
+        #expect(try await psql("SELECT count(*), max(length(data)) FROM chunks") == "\((envelope.count + (1 << 20) - 1) >> 20)|\(1 << 20)")
+        #expect(try await psql("SELECT (SELECT count(*) FROM uploads) + (SELECT count(*) FROM upload_chunks)") == "0",
                 "the upload's rows went with its completion")
     }
 
@@ -235,8 +235,8 @@ final class StorageNodeTests {
             return statuses
         }
         #expect(statuses.sorted { $0.code < $1.code } == [.accepted, .notFound], "\(statuses)")
-        #expect(try psql("SELECT count(*) FROM envelopes") == "1")
-        #expect(try psql("SELECT sum(length(data)) FROM chunks") == "\(envelope.count)")
+        #expect(try await psql("SELECT count(*) FROM envelopes") == "1")
+        #expect(try await psql("SELECT sum(length(data)) FROM chunks") == "\(envelope.count)")
     }
 
     @Test("an upload cancelled at one node answers 404 at the other, and its rows are gone")
@@ -246,7 +246,7 @@ final class StorageNodeTests {
         #expect(try await put(id, at: 0, envelope[0..<100_000], node: 0).status == .ok)
         #expect(try await relay.request(.DELETE, "/v1/uploads/\(id)", base: "https://127.0.0.1:\(ports[1])").status == .noContent)
         #expect(try await put(id, at: 100_000, envelope[100_000..<200_000], node: 0).status == .notFound)
-        #expect(try psql("SELECT (SELECT count(*) FROM uploads) + (SELECT count(*) FROM upload_chunks)") == "0")
+        #expect(try await psql("SELECT (SELECT count(*) FROM uploads) + (SELECT count(*) FROM upload_chunks)") == "0")
     }
 
     @Test("kill -9 of a node during a large upload: the other node delivers nothing partial, and the database holds no partial envelope")
@@ -275,8 +275,8 @@ final class StorageNodeTests {
         #expect(await upload.value?.status != .accepted)
         use(1)
         #expect(ids(try await relay.signed(.GET, "/v1/inbox")) == [DaemonTests.contentID(small)])
-        #expect(try psql("SELECT count(*) FROM envelopes") == "1")
-        #expect(try psql("""
+        #expect(try await psql("SELECT count(*) FROM envelopes") == "1")
+        #expect(try await psql("""
             SELECT count(*) FROM envelopes e
             WHERE e.size <> (SELECT coalesce(sum(length(c.data)), 0) FROM chunks c WHERE c.blob = e.blob)
             """) == "0", "every envelope row has all its bytes")

@@ -25,16 +25,16 @@ final class StorageTests {
         #expect(envelope.count > 2 << 20)
         let id = try #require(try await relay.request(.POST, "/v1/reports", body: envelope).json["receipt"] as? String)
         let database = try #require(relay.database?.name)
-        let stats = try server.client("psql", ["-At", "-c", "SELECT count(*), max(length(data)), sum(length(data)) FROM chunks", database])
+        let stats = try await server.client("psql", ["-At", "-c", "SELECT count(*), max(length(data)), sum(length(data)) FROM chunks", database])
         #expect(stats.trimmingCharacters(in: .whitespacesAndNewlines) == "3|\(1 << 20)|\(envelope.count)")
         #expect(try await relay.signed(.GET, "/v1/inbox/\(id)").body == envelope)
         await relay.stop()
     }
 
     /// The quotas' totals (`usage`) and a count of the envelopes themselves, as "n|bytes".
-    func totals(_ relay: TestRelay) throws -> (kept: String, counted: String) {
-        (try relay.rows("SELECT sum(envelopes), sum(bytes) FROM usage").map { $0.joined(separator: "|") }.joined(),
-         try relay.rows("SELECT count(*), coalesce(sum(size), 0) FROM envelopes").map { $0.joined(separator: "|") }.joined())
+    func totals(_ relay: TestRelay) async throws -> (kept: String, counted: String) {
+        (try await relay.rows("SELECT sum(envelopes), sum(bytes) FROM usage").map { $0.joined(separator: "|") }.joined(),
+         try await relay.rows("SELECT count(*), coalesce(sum(size), 0) FROM envelopes").map { $0.joined(separator: "|") }.joined())
     }
 
     @Test("the totals the quotas read follow every stored, acknowledged and expired envelope exactly")
@@ -47,13 +47,13 @@ final class StorageTests {
         let source = MailboxTests.source()
         let reply = try MailboxTests.reply(to: source, relay: relay)
         #expect(try await relay.signed(.POST, "/v1/replies/\(source.mailboxID)", body: reply).status == .accepted)
-        var totals = try self.totals(relay)
+        var totals = try await self.totals(relay)
         #expect(totals.kept == totals.counted && totals.counted.hasPrefix("4|"), "\(totals)")
         for reviewer in 0..<2 { #expect(try await relay.signed(.DELETE, "/v1/inbox/\(ids[0])", reviewer: reviewer).status == .noContent) }
-        totals = try self.totals(relay)
+        totals = try await self.totals(relay)
         #expect(totals.kept == totals.counted && totals.counted.hasPrefix("3|"), "\(totals)")
         #expect(try await relay.relay.store.expire(now: Date().addingTimeInterval(90 * 86400)) == 3)
-        #expect(try self.totals(relay).kept == "0|0")
+        #expect(try await self.totals(relay).kept == "0|0")
         await relay.stop()
     }
 
@@ -65,11 +65,11 @@ final class StorageTests {
         // Back to schema 3, as a relay of the previous version left it.
         for sql in ["DROP TRIGGER envelopes_usage ON envelopes", "DROP FUNCTION sealrelay_count_usage", "DROP TABLE usage",
                     "UPDATE sealrelay_schema SET version = 3"] {
-            _ = try relay.rows(sql)
+            _ = try await relay.rows(sql)
         }
         try await relay.restart()
         #expect(try await relay.request(.POST, "/v1/reports", body: relay.envelope(message: "new")).status == .accepted)
-        let totals = try self.totals(relay)
+        let totals = try await self.totals(relay)
         #expect(totals.kept == totals.counted && totals.counted.hasPrefix("4|"), "\(totals)")
         await relay.stop()
     }
@@ -127,8 +127,8 @@ final class StorageTests {
         let server = try SharedPostgres.server()
         let relay = try await TestRelay(storage: .postgresql, server: server)
         let database = try #require(relay.database?.name)
-        func psql(_ sql: String) throws -> String {
-            try server.client("psql", ["-At", "-c", sql, database]).trimmingCharacters(in: .whitespacesAndNewlines)
+        func psql(_ sql: String) async throws -> String {
+            try await server.client("psql", ["-At", "-c", sql, database]).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let token = try await relay.proofOfWork()
         #expect(try await relay.request(.POST, "/v1/uploads", headers: [(RelayHeader.proofOfWork, token)]).status == .created)
@@ -136,20 +136,20 @@ final class StorageTests {
         let challenge = try #require(PoWToken(header: token)).challenge
         let today = Spool.day(of: Date())
         for table in ["spent_challenges", "used_nonces"] {
-            #expect(try psql("""
+            #expect(try await psql("""
                 SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY column_name) FROM information_schema.columns
                 WHERE table_name = '\(table)'
                 """) == "expiry_day:integer,key:bytea", "\(table) holds a key and a day, nothing else")
         }
-        #expect(try psql("SELECT encode(key, 'hex') || '|' || expiry_day FROM spent_challenges")
+        #expect(try await psql("SELECT encode(key, 'hex') || '|' || expiry_day FROM spent_challenges")
                 == "\(Hex.encode(Array(challenge.random)))|\(Int(challenge.expiryMinute) / 1440)")
-        let nonceDay = Int(try psql("SELECT expiry_day FROM used_nonces")) ?? 0
+        let nonceDay = Int(try await psql("SELECT expiry_day FROM used_nonces")) ?? 0
         #expect(nonceDay == today || nonceDay == today + 1, "the day the signature stops passing")
         _ = try await relay.relay.store.expire(now: Date())
-        #expect(try psql("SELECT count(*) FROM spent_challenges") == "1", "kept while its day may still be live at a node")
-        _ = try psql("UPDATE spent_challenges SET expiry_day = \(today - 2); UPDATE used_nonces SET expiry_day = \(today - 2)")
+        #expect(try await psql("SELECT count(*) FROM spent_challenges") == "1", "kept while its day may still be live at a node")
+        _ = try await psql("UPDATE spent_challenges SET expiry_day = \(today - 2); UPDATE used_nonces SET expiry_day = \(today - 2)")
         _ = try await relay.relay.store.expire(now: Date())
-        #expect(try psql("SELECT (SELECT count(*) FROM spent_challenges) + (SELECT count(*) FROM used_nonces)") == "0")
+        #expect(try await psql("SELECT (SELECT count(*) FROM spent_challenges) + (SELECT count(*) FROM used_nonces)") == "0")
         await relay.stop()
     }
 
@@ -194,7 +194,7 @@ final class StorageTests {
             "-H", "\(RelayHeader.proofOfWork): \(try await relay.proofOfWork())", "\(relay.base)/v1/reports"])
         #expect(response.contains("202"))
         await relay.stop()
-        let dump = try server.dump(database)
+        let dump = try await server.dump(database)
         #expect(dump.contains(DaemonTests.contentID(envelope)), "the dump holds the envelope's row")
         #expect(!dump.lowercased().contains("timestamp"), "no column or value is a timestamp")
         let serverLog = (try? String(contentsOfFile: server.directory.file("server.log"), encoding: .utf8)) ?? ""

@@ -70,7 +70,7 @@ final class TestRelay: @unchecked Sendable {
             .replacingOccurrences(of: "\npow_bits = 10\n", with: "\npow_bits = 2\n")
         if storage == .postgresql {
             let server = try server ?? SharedPostgres.server()
-            let name = try server.createDatabase()
+            let name = try await server.createDatabase()
             database = (server, name)
             written = written.replacingOccurrences(of: "\nstorage = file\n", with: "\nstorage = \(server.url(name))\n")
                 .replacingOccurrences(of: "\n# storage_password_file = db.password\n",
@@ -220,34 +220,34 @@ final class TestRelay: @unchecked Sendable {
     /// The reports the relay keeps, named as the file spool names its files: `ID.seal` for
     /// an envelope, `ID.receipt` for its signed receipt. On PostgreSQL they are read from the
     /// `envelopes` table, so that a test says once what both backends must keep.
-    func kept() throws -> [String] {
+    func kept() async throws -> [String] {
         guard database != nil else {
             return ((try? FileManager.default.contentsOfDirectory(atPath: "\(stateDirectory)/spool/envelopes")) ?? []).sorted()
         }
-        return try rows("SELECT id, receipt IS NOT NULL FROM envelopes WHERE mailbox IS NULL").flatMap { row in
+        return try await rows("SELECT id, receipt IS NOT NULL FROM envelopes WHERE mailbox IS NULL").flatMap { row in
             row[1] == "t" ? ["\(row[0]).receipt", "\(row[0]).seal"] : ["\(row[0]).seal"]
         }.sorted()
     }
 
     /// The bytes each chunked upload in progress holds: its partial file in `spool/incoming`,
     /// or its row in the database's `uploads` table.
-    func uploadsInProgress() throws -> [Int] {
+    func uploadsInProgress() async throws -> [Int] {
         guard database != nil else {
             let incoming = "\(stateDirectory)/spool/incoming"
             return ((try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? []).compactMap {
                 try? FileManager.default.attributesOfItem(atPath: "\(incoming)/\($0)")[.size] as? Int
             }
         }
-        return try rows("SELECT size FROM uploads").compactMap { Int($0[0]) }
+        return try await rows("SELECT size FROM uploads").compactMap { Int($0[0]) }
     }
 
     /// `sql`'s rows from this relay's database, by psql; none before the relay first used it
     /// (the schema is made then).
-    func rows(_ sql: String) throws -> [[Substring]] {
+    func rows(_ sql: String) async throws -> [[Substring]] {
         guard let (server, name) = database else { return [] }
-        let made = try server.client("psql", ["-At", "-c", "SELECT to_regclass('sealrelay_schema') IS NOT NULL", name])
+        let made = try await server.client("psql", ["-At", "-c", "SELECT to_regclass('sealrelay_schema') IS NOT NULL", name])
         guard made.hasPrefix("t") else { return [] }
-        return try server.client("psql", ["-At", "-F", " ", "-c", sql, name]).split(separator: "\n").map { $0.split(separator: " ") }
+        return try await server.client("psql", ["-At", "-F", " ", "-c", sql, name]).split(separator: "\n").map { $0.split(separator: " ") }
     }
 }
 

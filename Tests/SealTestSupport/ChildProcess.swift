@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 #if canImport(Glibc)
@@ -66,5 +67,25 @@ public enum ChildProcess {
             throw Failure(description: "\(executable) \(arguments.joined(separator: " ")): exit \(status): \(output)")
         }
         return output
+    }
+
+    /// `run` from a task: the wait happens on a Dispatch thread. Swift's cooperative threads
+    /// are as many as the cores (two here); a test blocking one while a tool runs stalls the
+    /// tasks of every other test in the process, the in-process relays' among them.
+    public static func run(_ executable: String, _ arguments: [String],
+                           environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+        try await offCooperativeThreads { try run(executable, arguments, environment: environment) }
+    }
+
+    /// `check` from a task, waiting as `run` from a task does.
+    @discardableResult
+    public static func check(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> String {
+        try await offCooperativeThreads { try check(executable, arguments, environment: environment) }
+    }
+
+    private static func offCooperativeThreads<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result(catching: work)) }
+        }
     }
 }

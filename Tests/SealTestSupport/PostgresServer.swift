@@ -54,8 +54,8 @@ public final class PostgresServer: @unchecked Sendable {
     }
 
     /// A new, empty database; one per test, on the suite's one server.
-    public func createDatabase(_ name: String = "t" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()) throws -> String {
-        try client("createdb", [name])
+    public func createDatabase(_ name: String = "t" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()) async throws -> String {
+        try await client("createdb", [name])
         return name
     }
 
@@ -63,14 +63,14 @@ public final class PostgresServer: @unchecked Sendable {
     public func url(_ database: String) -> String { "postgresql://\(user)@127.0.0.1:\(port)/\(database)" }
 
     /// The plain-text dump of `database` (schema and data, bytea as hex).
-    public func dump(_ database: String) throws -> String {
-        try client("pg_dump", ["--no-owner", database])
+    public func dump(_ database: String) async throws -> String {
+        try await client("pg_dump", ["--no-owner", database])
     }
 
     /// A client tool against the server over loopback with the password.
     @discardableResult
-    public func client(_ tool: String, _ arguments: [String]) throws -> String {
-        try ChildProcess.check("\(Self.binaries)/\(tool)", ["-h", "127.0.0.1", "-p", "\(port)", "-U", user] + arguments,
+    public func client(_ tool: String, _ arguments: [String]) async throws -> String {
+        try await ChildProcess.check("\(Self.binaries)/\(tool)", ["-h", "127.0.0.1", "-p", "\(port)", "-U", user] + arguments,
                      environment: ["PGPASSWORD": password])
     }
 

@@ -141,10 +141,12 @@ final class QPDFDocument {
 
     /// A dictionary's (or a stream dictionary's) keys, with their leading slash.
     ///
-    /// A key that is not UTF-8 (`/I#BD#DF`) refuses the file: a Swift `String` would repair
-    /// it, and the repaired name finds nothing when it is looked up or removed, so whatever
-    /// the key holds would pass through the cleaning untouched (a fuzzer found a trailer
-    /// entry that did).
+    /// A key that cannot be named back to qpdf refuses the file, since whatever it holds
+    /// would pass through the cleaning untouched; fuzzers found trailer entries that did:
+    /// - one not UTF-8 (`/I#BD#DF`): a Swift `String` repairs it, and the repaired name
+    ///   finds nothing when it is looked up or removed;
+    /// - one with a NUL in it (qpdf reads `/Si#` before a line break as `/Si` and a NUL):
+    ///   qpdf's C interface hands it over cut at the NUL, and `/Si` finds nothing either.
     func keys(_ dict: Handle) throws -> [String] {
         qpdf_oh_begin_dict_key_iter(data, dict)
         var keys: [String] = []
@@ -154,7 +156,7 @@ final class QPDFDocument {
             if let key = String(validatingCString: k) { keys.append(key) } else { unreadable = true }
         }
         try check()
-        guard !unreadable else {
+        guard !unreadable, keys.allSatisfy({ has(dict, $0) }) else {
             throw ScrubError.refused(name: name, format: "PDF",
                                      reason: "a dictionary in it has a key that is not text, which SealRelay cannot check")
         }

@@ -34,9 +34,9 @@ $(PY):
 	$(PY) -m pip install --quiet 'cryptography>=46' 'pytest>=8' 'Pillow>=10.2' mutagen selenium websockets \
 		python-docx openpyxl python-pptx 'pypdf>=5' reportlab
 
-# The relay suites run in a process of their own. The other suites wait for `seal` and
-# scrub large files on Swift's cooperative threads (two here); sharing a process, they
-# starved the in-process relays (CI: no test ended for 18 s, an idle-upload sweep never ran).
+# The relay suites run in a test process of their own: the CLI suites wait for `seal` on
+# Swift's cooperative threads (as many as the cores), and in one process with them the
+# in-process relays starved (CI: no test ended for 18 s, an idle-upload sweep never ran).
 test: test-deps build $(PY)
 	$(SWIFT) test --skip-build --skip SealRelayTests
 	$(SWIFT) test --skip-build --filter SealRelayTests

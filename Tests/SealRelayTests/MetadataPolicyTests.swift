@@ -38,11 +38,7 @@ struct MetadataPolicyTests {
     /// Runs a tool on a Dispatch thread: waiting for it on the cooperative pool would starve
     /// the in-process relay it is talking to.
     static func run(_ tool: String, _ arguments: [String], stdin: Data? = nil) async throws -> (Int32, String) {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try runBlocking(tool, arguments, stdin: stdin) })
-            }
-        }
+        try await ChildProcess.offCooperativeThreads { try runBlocking(tool, arguments, stdin: stdin) }
     }
 
     static func runBlocking(_ tool: String, _ arguments: [String], stdin: Data?) throws -> (Int32, String) {

@@ -83,7 +83,8 @@ public enum ChildProcess {
         try await offCooperativeThreads { try check(executable, arguments, environment: environment) }
     }
 
-    private static func offCooperativeThreads<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Runs blocking `work` on a Dispatch thread and waits for it from a task.
+    public static func offCooperativeThreads<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(with: Result(catching: work)) }
         }

@@ -41,4 +41,33 @@ struct RelayConfigFileTests {
         #expect(again.spool == config.spool)
         #expect(again.rendered() == config.rendered())
     }
+
+    @Test("a file saved with Windows line endings reads as the same settings")
+    func windowsLineEndingsRead() throws {
+        let config = try load("hostname = relay.example.org\r\ncredential = a.fetch.pub\r\ncredential = b.fetch.pub\r\n")
+        #expect(config.hostname == "relay.example.org")
+        #expect(config.credentials == ["a.fetch.pub", "b.fetch.pub"])
+    }
+
+    /// Found by the RelayConfig fuzz target: the file's last value kept a carriage return,
+    /// and written back with "\n" after it, it read as one line with the credential below it.
+    @Test("a carriage return ending the file is a line ending, and the file is written back as it was read")
+    func carriageReturnAtTheEndIsALineEnding() throws {
+        let config = try load("credential = a.fetch.pub\ncredential = b.fetch.pub\r")
+        #expect(config.credentials == ["a.fetch.pub", "b.fetch.pub"])
+        let again = try load(config.rendered())
+        #expect(again.credentials == config.credentials)
+        #expect(again.rendered() == config.rendered())
+    }
+
+    @Test("a control character in a line is refused with the line's number",
+          arguments: [("hostname = relay\u{0}.example.org", 1), ("credential = a\rb.fetch.pub", 1),
+                      ("# a comment\ncredential = a\u{1F}.fetch.pub", 2), ("credential = a.fetch.pub\r\r\n", 1)])
+    func controlCharacterIsRefused(text: String, line: Int) {
+        #expect {
+            try load(text)
+        } throws: { error in
+            "\(error)".hasSuffix("relay.conf:\(line): a control character; relay.conf is lines of text")
+        }
+    }
 }

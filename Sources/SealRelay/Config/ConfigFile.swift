@@ -3,13 +3,18 @@ import SealCore
 
 /// The `relay.conf` format: `key = value` lines, `#` comments, values optionally quoted,
 /// keys that may repeat (credential). Small on purpose: an operator reads it over SSH.
+/// Lines end in LF or CRLF; no other control character, so no value can break a line when
+/// the file is written back.
 extension RelayConfig {
     public static func load(path: String) throws -> RelayConfig {
         let bytes = try InputFile.readAll(path: path, limit: 1 << 20)
         guard let text = String(validating: bytes, as: UTF8.self) else { throw ConfigError("\(path) is not UTF-8 text") }
         var config = RelayConfig.defaults
         config.directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, rawLine) in lines(of: text).enumerated() {
+            guard !rawLine.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\t" }) else {
+                throw ConfigError("\(path):\(number + 1): a control character; relay.conf is lines of text")
+            }
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let eq = line.firstIndex(of: "=") else { throw ConfigError("\(path):\(number + 1): expected key = value") }
@@ -74,6 +79,17 @@ extension RelayConfig {
         }
         try config.validate()
         return config
+    }
+
+    /// The file's lines, split at each line feed and without the carriage return a Windows
+    /// editor puts before it. Split by Unicode scalar, not by character: Swift reads "\r\n" as
+    /// one character, which splitting at "\n" would never find.
+    private static func lines(of text: String) -> [String] {
+        text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { scalars in
+            var line = String(Substring(scalars))
+            if line.unicodeScalars.last == "\r" { line.unicodeScalars.removeLast() }
+            return line
+        }
     }
 
     /// The commented file `sealrelayd init` writes.

@@ -198,6 +198,8 @@ SERIALIZE = {"maxObjectDepth": 64, "maxDomDepth": 0}
 # The driver's own helpers run in a sandbox: the page cannot change what they see (a page
 # that replaces Array.from cannot fool a test), and they work with the page's JavaScript off.
 SANDBOX = "webtest"
+# Waits until the page has drawn two frames: what a scroll or a key set in motion has happened.
+TWO_FRAMES = "await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));"
 
 
 class FirefoxElement:
@@ -269,14 +271,14 @@ class FirefoxElement:
         while True:
             kind = self._call("""async (el) => {
               el.scrollIntoView({ block: 'center', inline: 'center' });
-              await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+              %s
               if (el.localName === 'option') return 'option';
               const box = el.getBoundingClientRect();
               const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
               if (hit && el.contains(hit)) return 'here';
               if (!hit) return 'nothing (out of view)';
               return `${hit.localName}${hit.id ? '#' + hit.id : ''}${hit.className ? '.' + hit.className : ''}`;
-            }""")
+            }""" % TWO_FRAMES)
             if kind in ("here", "option"):
                 break
             if time.monotonic() > deadline:
@@ -327,9 +329,7 @@ class FirefoxElement:
         # pending, that scroll lands after the next click's scroll into view and moves the
         # target away from the pointer (it did after 12 of 16 clicks that followed typing, here);
         # two frames here let it happen now, while the caret is where the person's eyes are.
-        self._call("""async (el) => {
-          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-        }""")
+        self._call("async () => { %s }" % TWO_FRAMES)
 
     def clear(self):
         self._call("""(el) => {

@@ -4,7 +4,7 @@ BIN := .build/debug
 PYTHON_VENV := .venv
 PY := $(PYTHON_VENV)/bin/python
 
-.PHONY: all deps test-deps bench-deps fuzz build demo demo-offline test bench-crypto bench-relay bench-scrub bench-abuse bench-network bench-page clean
+.PHONY: all deps test-deps bench-deps fuzz fuzz-coverage build demo demo-offline test bench-crypto bench-relay bench-scrub bench-abuse bench-network bench-page clean
 
 all: build
 
@@ -50,6 +50,10 @@ test: test-deps build $(PY)
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The lines each target has reached in its own parser, replaying the corpora (llvm-cov).
+fuzz-coverage: deps
+	bash scripts/fuzz-coverage.sh
 
 bench-crypto: bench-deps
 	$(SWIFT) build -c release --product seal

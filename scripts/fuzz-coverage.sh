@@ -14,11 +14,8 @@ fi
 # The toolchain's own LLVM tools: Debian's older ones cannot read its profiles.
 llvm=$(dirname "$(readlink -f "$(command -v swift)")")
 
-# As scripts/fuzz.sh, but instrumented for coverage, in a build folder of its own.
-rm -f .build-fuzz-cov/release.yaml .build-fuzz-cov/*/release/description.json
-nice -n 10 swift build -c release --package-path Fuzz --scratch-path .build-fuzz-cov \
-    -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld -Xswiftc -enable-testing \
-    -Xswiftc -profile-generate -Xswiftc -profile-coverage-mapping >&2
+# In a build folder of its own, so the sanitized build of scripts/fuzz.sh stays as it is.
+bash scripts/fuzz-build.sh .build-fuzz-cov -sanitize=fuzzer -profile-generate -profile-coverage-mapping
 
 # The files a target is aimed at: its parser, not the code every target links.
 aimed_at() {
@@ -56,9 +53,10 @@ for t in "${targets[@]}"; do
     LLVM_PROFILE_FILE="$out/$t.profraw" .build-fuzz-cov/release/fuzz-"$t" -runs=0 \
         ".artifacts/fuzz/corpus/$t" "Fuzz/Corpus/$t" >"$out/$t.log" 2>&1
     "$llvm/llvm-profdata" merge -sparse "$out/$t.profraw" -o "$out/$t.profdata"
-    # shellcheck disable=SC2046  # one word per file
+    files=$(aimed_at "$t")  # on its own line, so that a target with no files stops the script
+    # shellcheck disable=SC2086  # one word per file
     "$llvm/llvm-cov" export -summary-only -instr-profile="$out/$t.profdata" \
-        .build-fuzz-cov/release/fuzz-"$t" $(aimed_at "$t") |
+        .build-fuzz-cov/release/fuzz-"$t" $files |
         python3 -c 'import json, sys
 lines = json.load(sys.stdin)["data"][0]["totals"]["lines"]
 print("| {} | {} | {:,} | {:,} ({:.0f} %) |".format(*sys.argv[1:], lines["count"], lines["covered"], lines["percent"]))' "$t" "$inputs"

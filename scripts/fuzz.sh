@@ -16,13 +16,7 @@ if [ ${#targets[@]} -eq 0 ]; then
     targets=($(ls Fuzz/Sources/Entry))
 fi
 
-# SwiftPM keeps its plan of a path dependency's sources across builds and does not notice
-# files that SealRelay added or removed since, so the plan is made anew each time (the
-# compiled objects stay). lld, because gold stops with an internal error on the sanitized link.
-# -enable-testing, because some harnesses reach internal types (Fuzz/Sources/FuzzTargets).
-rm -f .build-fuzz/release.yaml .build-fuzz/*/release/description.json
-nice -n 10 swift build -c release --package-path Fuzz --scratch-path .build-fuzz \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld -Xswiftc -enable-testing >&2
+bash scripts/fuzz-build.sh .build-fuzz -sanitize=fuzzer,address
 
 out=.artifacts/fuzz
 mkdir -p "$out"
